@@ -1,0 +1,1 @@
+"""The mesh: topology, PKI, Envoy configuration, embedded infrastructure and the local supervisor."""

@@ -1,0 +1,277 @@
+"""`ukm up`: the whole system on one machine, in the foreground.
+
+Order: PKI → embedded PostgreSQL/Redis/NATS (unless URLs name real servers) → migrations →
+JetStream streams → services → Envoy → demo data → the endpoints banner. Crashed services are
+restarted; Ctrl-C or SIGTERM stops everything in reverse order, leaving no processes behind.
+The data under `.ukm/` stays, so the next `ukm up` continues where this one stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from mesh.envoy import EnvoyProcess, validate_envoy_config, write_envoy_config
+from mesh.infra import EmbeddedNats, EmbeddedPostgres, EmbeddedRedis, port_in_use
+from mesh.pki import ensure_pki
+from mesh.process import ManagedProcess, ProcessFailed
+from mesh.topology import Topology, load_topology
+
+log = logging.getLogger("ukm.up")
+ROOT = Path(__file__).resolve().parent.parent
+DESCRIPTOR = ROOT / "gen" / "ukm.binpb"
+STATE_FILE = "state.json"
+
+
+class PortsTaken(RuntimeError):
+    """Some ports the system needs are already in use."""
+
+
+class _Stoppable(Protocol):
+    def stop(self) -> None: ...
+
+
+@dataclass
+class Stack:
+    """What `up` started, stopped in reverse order."""
+
+    parts: list[tuple[str, _Stoppable]] = field(default_factory=list)
+
+    def add(self, name: str, part: _Stoppable) -> None:
+        self.parts.append((name, part))
+
+    def stop(self) -> None:
+        for name, part in reversed(self.parts):
+            try:
+                part.stop()
+            except Exception as exc:  # keep stopping the rest
+                print(f"  ! stopping {name}: {exc}", file=sys.stderr)
+        self.parts.clear()
+
+
+def required_ports(topology: Topology, *, embedded_nats: bool) -> dict[str, int]:
+    """Every TCP port `up` binds, by what binds it."""
+    edge = topology.edge
+    ports = {
+        "Envoy edge (HTTP)": edge.http_port,
+        "Envoy edge (HTTPS)": edge.https_port,
+        "Envoy mesh (mTLS)": edge.mesh_port,
+        "Envoy admin": edge.admin_port,
+    }
+    for service in topology.services.values():
+        ports[f"{service.name} gRPC"] = service.grpc_port
+        ports[f"{service.name} ops"] = service.ops_port
+    if embedded_nats:
+        ports["NATS (embedded)"] = topology.nats_port
+    return ports
+
+
+def check_ports(ports: dict[str, int]) -> None:
+    """Raise `PortsTaken` naming every port that something already listens on."""
+    taken = [f"{port} ({what})" for what, port in ports.items() if port_in_use("127.0.0.1", port)]
+    if taken:
+        raise PortsTaken(
+            "these ports are already in use: " + ", ".join(taken) + ".\n"
+            "Is another `make up` running? Stop it (Ctrl-C) or free the ports; the ports "
+            "are set in mesh/topology.yaml."
+        )
+
+
+def service_env(
+    topology: Topology, name: str, *, root: Path, urls: dict[str, str]
+) -> dict[str, str]:
+    """The environment of one service process (the same names Kubernetes sets)."""
+    service = topology.service(name)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("UKM_")}
+    env.update(
+        UKM_GRPC_PORT=str(service.grpc_port),
+        UKM_OPS_PORT=str(service.ops_port),
+        UKM_DATABASE_URL=urls["database"],
+        UKM_REDIS_URL=urls["redis"],
+        UKM_NATS_URL=urls["nats"],
+        UKM_PKI_DIR=str(root / "pki"),
+        UKM_MESH_ADDRESS=f"127.0.0.1:{topology.edge.mesh_port}",
+        UKM_LOG_LEVEL=os.environ.get("UKM_LOG_LEVEL", "INFO"),
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def http_ok(url: str) -> bool:
+    """Whether GET url answers 200."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+class Supervisor:
+    """Starts and watches everything; see the module docstring."""
+
+    def __init__(self, root: Path, *, seed: bool = True) -> None:
+        self.root = root.resolve()
+        self.topology = load_topology()
+        self.seed = seed
+        self.stack = Stack()
+        self.services: dict[str, ManagedProcess] = {}
+        self.urls: dict[str, str] = {}
+        self.stopping = False
+
+    def start(self) -> None:
+        """Bring everything up (raises on failure after stopping what started)."""
+        started = time.monotonic()
+        try:
+            self._start_all()
+        except BaseException:
+            self.stack.stop()
+            raise
+        self._write_state()
+        self._banner(time.monotonic() - started)
+
+    def _start_all(self) -> None:
+        topology = self.topology
+        external = {k: os.environ.get(f"UKM_{k.upper()}_URL") for k in ("database", "redis", "nats")}
+        check_ports(required_ports(topology, embedded_nats=not external["nats"]))
+        self.root.mkdir(parents=True, exist_ok=True)
+        _step("certificates")
+        ensure_pki(topology, self.root / "pki")
+        self.urls = {k: v for k, v in external.items() if v}
+        if "database" not in self.urls:
+            _step("PostgreSQL (embedded)")
+            pg = EmbeddedPostgres(self.root / "pg")
+            pg.start()
+            self.stack.add("postgres", pg)
+            self.urls["database"] = pg.url
+        if "redis" not in self.urls:
+            _step("Redis (embedded)")
+            redis = EmbeddedRedis(self.root / "redis")
+            redis.start()
+            self.stack.add("redis", redis)
+            self.urls["redis"] = redis.url
+        if "nats" not in self.urls:
+            _step("NATS JetStream (embedded)")
+            nats = EmbeddedNats(self.root / "nats", port=topology.nats_port)
+            nats.start()
+            self.stack.add("nats", nats)
+            self.urls["nats"] = nats.url
+        _step("migrations and streams")
+        prepare(topology, self.urls)
+        for name in topology.services:
+            _step(f"service {name}")
+            self._start_service(name)
+        _step("Envoy")
+        config = write_envoy_config(
+            topology, pki_dir=self.root / "pki", descriptor_path=DESCRIPTOR,
+            path=self.root / "envoy.yaml",
+            access_log=str(self.root / "logs" / "envoy-access.log"),
+        )
+        validate_envoy_config(config)
+        envoy = EnvoyProcess(config, admin_port=topology.edge.admin_port,
+                             log_path=self.root / "logs" / "envoy.log")
+        envoy.start()
+        self.stack.add("envoy", envoy)
+        if self.seed:
+            _step("demo data")
+            from ukmctl.seed import seed_demo
+
+            asyncio.run(seed_demo(self.root, topology))
+
+    def _start_service(self, name: str) -> None:
+        service = self.topology.service(name)
+        process = ManagedProcess(
+            name, [sys.executable, "-m", "ukmctl", "serve", name],
+            log_path=self.root / "logs" / f"{name}.log",
+            env=service_env(self.topology, name, root=self.root, urls=self.urls),
+            cwd=ROOT,
+        )
+        process.start()
+        self.services[name] = process
+        self.stack.add(name, process)
+        process.wait_ready(lambda: http_ok(f"http://127.0.0.1:{service.ops_port}/readyz"), 60)
+
+    def watch(self) -> None:
+        """Block until SIGINT/SIGTERM; restart services that die meanwhile."""
+        def request_stop(signum: int, _: Any) -> None:
+            self.stopping = True
+
+        signal.signal(signal.SIGINT, request_stop)
+        signal.signal(signal.SIGTERM, request_stop)
+        while not self.stopping:
+            time.sleep(0.3)
+            for name, process in self.services.items():
+                if not process.running() and not self.stopping:
+                    print(f"  ! {name} exited; restarting (log: {process.log_path})")
+                    try:
+                        process.start()
+                    except OSError as exc:
+                        print(f"  ! cannot restart {name}: {exc}")
+        print("\nstopping…")
+        self.stack.stop()
+        (self.root / STATE_FILE).unlink(missing_ok=True)
+        print("stopped.")
+
+    def _write_state(self) -> None:
+        state = {
+            "pid": os.getpid(),
+            "urls": self.urls,
+            "edge": vars(self.topology.edge),
+            "services": {
+                s.name: {"grpc_port": s.grpc_port, "ops_port": s.ops_port}
+                for s in self.topology.services.values()
+            },
+        }
+        (self.root / STATE_FILE).write_text(json.dumps(state, indent=2))
+
+    def _banner(self, seconds: float) -> None:
+        from ukmctl.banner import banner
+
+        print(banner(self.topology, self.root, seconds))
+
+
+def prepare(topology: Topology, urls: dict[str, str]) -> None:
+    """Migrate every service's schema and create the JetStream streams (idempotent)."""
+    from services.kit.db import migrate
+    from services.kit.nats import connect_nats
+    from services.kit.streams import ensure_streams
+
+    for service in topology.services.values():
+        if service.schema:
+            migrate(urls["database"], service.migrations_dir, service.schema)
+
+    async def streams() -> None:
+        nc = await connect_nats(urls["nats"], "ukm-up")
+        try:
+            await ensure_streams(nc.jetstream(), topology)
+        finally:
+            await nc.close()
+
+    asyncio.run(streams())
+
+
+def _step(what: str) -> None:
+    print(f"  · {what}", flush=True)
+
+
+def up(root: Path, *, seed: bool = True) -> int:
+    """Run the system in the foreground; the exit code of `ukm up`."""
+    supervisor = Supervisor(root, seed=seed)
+    try:
+        supervisor.start()
+    except PortsTaken as exc:
+        print(f"ukm up: {exc}", file=sys.stderr)
+        return 2
+    except (ProcessFailed, OSError) as exc:
+        print(f"ukm up: start-up failed: {exc}", file=sys.stderr)
+        return 1
+    supervisor.watch()
+    return 0

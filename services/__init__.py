@@ -1,0 +1,1 @@
+"""UKM services: one package per service, plus `kit`, the shared runtime."""

@@ -1,0 +1,165 @@
+"""The server pipeline: one interceptor that gives every RPC the same treatment.
+
+In order: a call context (request id, caller, deadline), a tracing span continuing the caller's
+trace, validation of the request against its protovalidate rules, the handler, and the mapping of
+domain errors to gRPC statuses with details; then one log line (failures only, or slow calls) and
+the metrics. It is one interceptor rather than a stack of them because each layer costs Python
+time on every call; the concerns themselves live in their own modules.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import grpc
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from services.kit import context as ctx
+from services.kit.auth import Authenticator
+from services.kit.errors import UkmError
+from services.kit.metrics import ServerMetrics
+from services.kit.status import internal_status, to_rpc_status, trailing_metadata
+from services.kit.validation import Validator
+
+log = logging.getLogger("ukm.rpc")
+_tracer = trace.get_tracer("ukm.kit")
+# Health checks and reflection are infrastructure: no validation, no per-call logs.
+_QUIET_PREFIXES = ("/grpc.health.", "/grpc.reflection.")
+_SLOW_CALL_SECONDS = 1.0
+
+Handler = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
+
+
+class ServerPipeline(grpc.aio.ServerInterceptor):
+    """Wraps every handler of a server; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        domain: str,
+        authenticator: Authenticator,
+        validator: Validator,
+        metrics: ServerMetrics,
+    ) -> None:
+        self.domain = domain
+        self.authenticator = authenticator
+        self.validator = validator
+        self.metrics = metrics
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        """Return the handler with the pipeline wrapped around its behaviour."""
+        handler = await continuation(handler_call_details)
+        method = handler_call_details.method
+        if handler is None or method.startswith(_QUIET_PREFIXES):
+            return handler
+        if handler.unary_unary:
+            return grpc.unary_unary_rpc_method_handler(
+                self._wrap_unary(method, handler.unary_unary),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream:
+            return grpc.unary_stream_rpc_method_handler(
+                self._wrap_server_stream(method, handler.unary_stream),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler  # client/bidi streaming: none yet; add a wrapper when one appears
+
+    def _wrap_unary(self, method: str, behaviour: Handler) -> Handler:
+        async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            async with _Call(self, method, context) as call:
+                self.validator.check(request)
+                return await behaviour(request, context)
+            return await call.abort()  # reached only when the call failed
+
+        return unary
+
+    def _wrap_server_stream(
+        self, method: str, behaviour: Callable[..., AsyncIterator[Any]]
+    ) -> Callable[..., AsyncIterator[Any]]:
+        async def stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            async with _Call(self, method, context) as call:
+                self.validator.check(request)
+                async for item in behaviour(request, context):
+                    yield item
+            if call.failure is not None:
+                await call.abort()
+
+        return stream
+
+
+class _Call:
+    """Context manager for one RPC: sets up context and span, swallows and records failures."""
+
+    def __init__(self, pipeline: ServerPipeline, method: str, context: grpc.aio.ServicerContext):
+        self.pipeline = pipeline
+        self.method = method
+        self.context = context
+        self.failure: Any = None  # google.rpc.Status to send, if the call failed
+        self.code = "OK"
+
+    async def __aenter__(self) -> _Call:
+        self.started = time.perf_counter()
+        metadata = {key: value for key, value in self.context.invocation_metadata() or ()
+                    if isinstance(value, str)}
+        remaining = self.context.time_remaining()
+        call = ctx.CallContext(
+            caller=self.pipeline.authenticator.authenticate(metadata, self.context),
+            request_id=metadata.get("x-request-id") or ctx.new_request_id(),
+            method=self.method,
+            deadline=None if remaining is None else time.monotonic() + remaining,
+        )
+        self.token = ctx.enter_call(call)
+        self.request_id = call.request_id
+        self.span_cm = _tracer.start_as_current_span(
+            self.method.lstrip("/"), context=propagate.extract(metadata), kind=SpanKind.SERVER,
+            attributes={"rpc.system": "grpc", "rpc.method": self.method},
+        )
+        self.span = self.span_cm.__enter__()
+        return self
+
+    async def __aexit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
+        suppress = False
+        if isinstance(exc, UkmError):
+            self.failure = to_rpc_status(exc, self.pipeline.domain)
+            self.code = exc.code.name
+            suppress = True
+            log.info("rpc refused", extra={"method": self.method, "code": self.code,
+                                           "error": exc.message})
+        elif isinstance(exc, Exception) and not isinstance(exc, grpc.aio.AbortError):
+            self.failure = internal_status(self.request_id)
+            self.code = "INTERNAL"
+            suppress = True
+            log.error("rpc failed", extra={"method": self.method}, exc_info=(exc_type, exc, tb))
+        elif exc is not None:
+            self.code = "CANCELLED" if not isinstance(exc, grpc.aio.AbortError) else "ABORTED"
+        elapsed = time.perf_counter() - self.started
+        if self.failure is not None:
+            self.span.set_status(Status(StatusCode.ERROR, self.code))
+        self.span.set_attribute("rpc.grpc.status_code", self.code)
+        self.span_cm.__exit__(None, None, None)
+        ctx.leave_call(self.token)
+        self.pipeline.metrics.observe(self.method, self.code, elapsed)
+        if elapsed > _SLOW_CALL_SECONDS:
+            log.warning("slow rpc", extra={"method": self.method, "seconds": round(elapsed, 3)})
+        return suppress
+
+    async def abort(self) -> Any:
+        """Send the recorded failure (with details in the trailers) to the client."""
+        status = self.failure
+        await self.context.abort(
+            _CODES.get(status.code, grpc.StatusCode.UNKNOWN), status.message,
+            trailing_metadata=trailing_metadata(status),
+        )
+
+
+_CODES = {member.value[0]: member for member in grpc.StatusCode}

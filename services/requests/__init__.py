@@ -1,0 +1,1 @@
+"""The requests service (`ukm.requests.v1`): maintenance requests, numbering, and their events."""

@@ -1,0 +1,84 @@
+"""The `ukm.requests.v1.RequestService` servicer: protos in, domain calls, protos out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import grpc
+from ukm.requests.v1 import requests_service_pb2 as pb
+from ukm.requests.v1 import requests_service_pb2_grpc as rpc
+
+from services.kit.context import current_caller
+from services.kit.errors import InvalidArgument
+from services.kit.hashing import message_fingerprint
+from services.kit.paging import decode_token, encode_token, filters_fingerprint, page_size
+from services.requests import events, mapping
+from services.requests.domain import plan_filing
+from services.requests.sla import SlaPolicy
+from services.requests.store import IdempotencyKey, RequestStore
+
+
+class RequestApi(rpc.RequestServiceServicer):
+    """Files, reads and lists requests."""
+
+    def __init__(
+        self, store: RequestStore, *, clock: Callable[[], datetime], policy: SlaPolicy
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.policy = policy
+
+    async def CreateRequest(
+        self, request: pb.CreateRequestRequest, context: grpc.aio.ServicerContext
+    ) -> pb.CreateRequestResponse:
+        """File a request (or return the one an earlier call with the same key filed)."""
+        caller = current_caller()
+        filing = plan_filing(
+            mapping.new_request(request),
+            caller_user_id=caller.user_id,
+            now=self.clock(),
+            policy=self.policy,
+        )
+        idempotency = None
+        if request.idempotency_key:
+            idempotency = IdempotencyKey(
+                scope=caller.user_id or caller.workload or "anonymous",
+                key=request.idempotency_key,
+                fingerprint=message_fingerprint(request, exclude=("idempotency_key",)),
+            )
+        row, _ = await self.store.file(filing, idempotency=idempotency, event=events.request_created)
+        return pb.CreateRequestResponse(request=mapping.to_proto(row))
+
+    async def GetRequest(
+        self, request: pb.GetRequestRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetRequestResponse:
+        """One request by number."""
+        row = await self.store.get(request.request_number)
+        return pb.GetRequestResponse(request=mapping.to_proto(row))
+
+    async def ListRequests(
+        self, request: pb.ListRequestsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListRequestsResponse:
+        """A page of requests, newest first."""
+        fingerprint = filters_fingerprint(request)
+        position = decode_token(request.page_token, fingerprint)
+        after = _keyset(position) if position else None
+        limit = page_size(request.page_size)
+        rows = await self.store.list(mapping.list_filter(request), limit=limit + 1, after=after)
+        response = pb.ListRequestsResponse(requests=[mapping.to_proto(r) for r in rows[:limit]])
+        if len(rows) > limit:
+            last = rows[limit - 1]
+            response.next_page_token = encode_token(
+                [last["created_at"].isoformat(), last["number"]], fingerprint
+            )
+        return response
+
+
+def _keyset(position: list[object]) -> tuple[datetime, str]:
+    """The (created_at, number) inside a page token."""
+    try:
+        created, number = position
+        return datetime.fromisoformat(str(created)), str(number)
+    except ValueError as exc:
+        raise InvalidArgument.field("page_token", "is not a token this service issued") from exc

@@ -1,0 +1,60 @@
+"""Wiring of the requests service: settings → engine, store, servicer, outbox relay."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
+
+import sqlalchemy as sa
+from ukm.requests.v1 import requests_service_pb2, requests_service_pb2_grpc
+
+from services.kit.db import create_engine, session_factory
+from services.kit.nats import connect_nats
+from services.kit.outbox import OutboxRelay
+from services.kit.server import ServiceApp
+from services.kit.settings import Settings
+from services.requests import models
+from services.requests.api import RequestApi
+from services.requests.sla import SlaPolicy
+from services.requests.store import RequestStore
+
+SERVICE = "requests"
+SERVICE_NAME = requests_service_pb2.DESCRIPTOR.services_by_name["RequestService"].full_name
+
+
+def utc_now() -> datetime:
+    """The wall clock, timezone-aware."""
+    return datetime.now(UTC)
+
+
+async def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> ServiceApp:
+    """Everything the requests service runs, ready for `kit.server.Server`."""
+    engine = create_engine(
+        settings.database_url.get_secret_value(),
+        pool_size=settings.db_pool_size,
+        application_name=f"ukm-{SERVICE}",
+    )
+    api = RequestApi(RequestStore(session_factory(engine)), clock=clock, policy=SlaPolicy())
+
+    async def relay_events() -> None:
+        # Connected here, not in build: the service must serve (and fill its outbox) even
+        # while the broker is down; the relay catches up when it is back.
+        nc = await connect_nats(settings.nats_url, f"ukm-{SERVICE}-outbox")
+        try:
+            await OutboxRelay.from_settings(settings, models.outbox, nc, engine=engine).run()
+        finally:
+            await nc.close()
+
+    async def database_answers() -> None:
+        async with engine.connect() as connection:
+            await connection.execute(sa.text("SELECT 1"))
+
+    return ServiceApp(
+        name=SERVICE,
+        service_names=[SERVICE_NAME],
+        register=[partial(requests_service_pb2_grpc.add_RequestServiceServicer_to_server, api)],
+        background=[relay_events],
+        readiness=[("database", database_answers)],
+        close=[engine.dispose],
+    )

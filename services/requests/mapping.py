@@ -1,0 +1,112 @@
+"""Protos ↔ domain values and stored rows. No rules here, only translation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC as _UTC
+from datetime import datetime
+from typing import Any
+
+from google.protobuf import json_format
+from google.protobuf.timestamp_pb2 import Timestamp
+from ukm.common.v1 import media_pb2
+from ukm.requests.v1 import request_pb2, requests_service_pb2
+
+from services.kit.enums import EnumKeys
+from services.requests.domain import Address, NewRequest
+from services.requests.store import ListFilter
+
+STATUS = EnumKeys(request_pb2.RequestStatus.DESCRIPTOR)
+URGENCY = EnumKeys(request_pb2.Urgency.DESCRIPTOR)
+CATEGORY = EnumKeys(request_pb2.Category.DESCRIPTOR)
+SOURCE = EnumKeys(request_pb2.Source.DESCRIPTOR)
+LEVEL = EnumKeys(request_pb2.AddressLevel.DESCRIPTOR)
+ACCEPTANCE = EnumKeys(request_pb2.AcceptanceMode.DESCRIPTOR)
+
+# Sub-records stored as JSON, by column name → message type.
+_JSON_FIELDS: Mapping[str, type[Any]] = {
+    "assignment": request_pb2.Assignment,
+    "materials": request_pb2.Materials,
+    "completion": request_pb2.Completion,
+    "return_info": request_pb2.ReturnInfo,
+    "manager_confirmation": request_pb2.ManagerConfirmation,
+    "rating": request_pb2.Rating,
+    "cancellation": request_pb2.Cancellation,
+}
+
+
+def new_request(message: requests_service_pb2.CreateRequestRequest) -> NewRequest:
+    """The domain input of a create call."""
+    address = message.address
+    return NewRequest(
+        category=CATEGORY.key(message.category),
+        description=message.description,
+        urgency=URGENCY.key(message.urgency) if message.urgency else None,
+        address=Address(
+            level=LEVEL.key(address.level),
+            yard_id=address.yard_id,
+            building_id=address.building_id or None,
+            apartment_id=address.apartment_id or None,
+        ),
+        source=SOURCE.key(message.source) if message.source else None,
+        acceptance_mode=ACCEPTANCE.key(message.acceptance_mode) if message.acceptance_mode else None,
+        applicant_id=message.applicant_id or None,
+        media=tuple(json_format.MessageToDict(m) for m in message.media),
+    )
+
+
+def list_filter(message: requests_service_pb2.ListRequestsRequest) -> ListFilter:
+    """The store filter of a list call."""
+    return ListFilter(
+        statuses=[STATUS.key(s) for s in message.statuses],
+        categories=[CATEGORY.key(c) for c in message.categories],
+        urgencies=[URGENCY.key(u) for u in message.urgencies],
+        applicant_id=message.applicant_id or None,
+        building_id=message.building_id or None,
+        created_after=message.created_after.ToDatetime(tzinfo=_UTC)
+        if message.HasField("created_after") else None,
+        created_before=message.created_before.ToDatetime(tzinfo=_UTC)
+        if message.HasField("created_before") else None,
+    )
+
+
+def to_proto(row: Mapping[str, Any]) -> request_pb2.Request:
+    """A stored row as the `Request` resource."""
+    request = request_pb2.Request(
+        request_number=row["number"],
+        status=STATUS.number(row["status"]),  # type: ignore[arg-type]
+        applicant_id=str(row["applicant_id"]),
+        category=CATEGORY.number(row["category"]),  # type: ignore[arg-type]
+        description=row["description"],
+        urgency=URGENCY.number(row["urgency"]),  # type: ignore[arg-type]
+        address=request_pb2.Address(
+            level=LEVEL.number(row["address_level"]),  # type: ignore[arg-type]
+            yard_id=str(row["yard_id"]),
+            building_id=str(row["building_id"] or ""),
+            apartment_id=str(row["apartment_id"] or ""),
+        ),
+        source=SOURCE.number(row["source"]),  # type: ignore[arg-type]
+        media=[json_format.ParseDict(m, media_pb2.MediaRef()) for m in row["media"]],
+        acceptance_mode=ACCEPTANCE.number(row["acceptance_mode"]),  # type: ignore[arg-type]
+        executor_id=str(row["executor_id"] or ""),
+        version=row["version"],
+    )
+    for column, message_type in _JSON_FIELDS.items():
+        if row[column] is not None:
+            getattr(request, column).CopyFrom(json_format.ParseDict(row[column], message_type()))
+    sla = request.sla
+    _stamp(sla.response_due_time, row["response_due_at"])
+    _stamp(sla.resolution_due_time, row["resolution_due_at"])
+    _stamp(sla.respond_time, row["responded_at"])
+    _stamp(sla.resolve_time, row["resolved_at"])
+    _stamp(request.create_time, row["created_at"])
+    _stamp(request.update_time, row["updated_at"])
+    _stamp(request.accept_time, row["accepted_at"])
+    return request
+
+
+def _stamp(target: Timestamp, value: datetime | None) -> None:
+    if value is not None:
+        target.FromDatetime(value)
+
+

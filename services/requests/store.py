@@ -1,0 +1,196 @@
+"""Persistence of requests: filing (number, row, idempotency key and event in one transaction),
+reading and listing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from google.protobuf.message import Message
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.kit.db import transaction
+from services.kit.errors import FailedPrecondition, NotFound
+from services.kit.outbox import enqueue
+from services.kit.telemetry import current_traceparent
+from services.requests import models
+from services.requests.domain import Filing
+from services.requests.numbering import business_day, format_number
+
+Row = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class IdempotencyKey:
+    """A client's retry key, scoped to who is calling, and a fingerprint of what they asked."""
+
+    scope: str
+    key: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """Filters of a listing (empty sequences mean "any")."""
+
+    statuses: Sequence[str] = ()
+    categories: Sequence[str] = ()
+    urgencies: Sequence[str] = ()
+    applicant_id: str | None = None
+    building_id: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+
+
+class RequestStore:
+    """All SQL of the requests service."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+
+    async def file(
+        self,
+        filing: Filing,
+        *,
+        idempotency: IdempotencyKey | None,
+        event: Callable[[Row], Message],
+    ) -> tuple[Row, bool]:
+        """Store a new request with the next number of its day and enqueue its event.
+
+        With an idempotency key already used by the same caller, returns the request filed then
+        (and False). Everything happens in one transaction: a failure leaves no trace, and the
+        day's counter only moves when the request is really stored.
+        """
+        async with transaction(self.sessions) as session:
+            if idempotency is not None:
+                existing = await self._claim_key(session, idempotency)
+                if existing is not None:
+                    return existing, False
+            number = await self._next_number(session, filing.created_at)
+            row = _row_values(number, filing)
+            await session.execute(sa.insert(models.requests).values(**row))
+            if idempotency is not None:
+                await session.execute(
+                    sa.update(models.idempotency_keys)
+                    .where(models.idempotency_keys.c.scope == idempotency.scope,
+                           models.idempotency_keys.c.key == idempotency.key)
+                    .values(request_number=number)
+                )
+            stored = await self._get(session, number)
+            await enqueue(session, models.outbox, event(stored), domain="requests",
+                          source="requests", aggregate_id=number,
+                          traceparent=current_traceparent())
+            return stored, True
+
+    async def _claim_key(self, session: AsyncSession, idem: IdempotencyKey) -> Row | None:
+        """Take the key for this call, or return the request an earlier call made with it.
+
+        A concurrent first call holding the key makes this insert wait for its commit, so two
+        racing retries still file one request.
+        """
+        keys = models.idempotency_keys
+        claimed = await session.execute(
+            insert(keys)
+            .values(scope=idem.scope, key=idem.key, fingerprint=idem.fingerprint)
+            .on_conflict_do_nothing()
+            .returning(keys.c.key)
+        )
+        if claimed.first() is not None:
+            return None
+        earlier = (
+            await session.execute(
+                sa.select(keys.c.fingerprint, keys.c.request_number)
+                .where(keys.c.scope == idem.scope, keys.c.key == idem.key)
+            )
+        ).one()
+        if earlier.fingerprint != idem.fingerprint:
+            raise FailedPrecondition(
+                "IDEMPOTENCY_KEY_REUSED",
+                "this idempotency_key was already used for a different request; use a new key",
+                {"idempotency_key": idem.key},
+            )
+        return await self._get(session, earlier.request_number)
+
+    async def _next_number(self, session: AsyncSession, now: datetime) -> str:
+        day = business_day(now)
+        counters = models.number_counters
+        upsert = insert(counters).values(day=day, last_value=1)
+        value = await session.scalar(
+            upsert.on_conflict_do_update(
+                index_elements=[counters.c.day],
+                set_={"last_value": counters.c.last_value + 1},
+            ).returning(counters.c.last_value)
+        )
+        assert value is not None
+        return format_number(day, value)
+
+    async def get(self, number: str) -> Row:
+        """One request by number, or NotFound."""
+        async with self.sessions() as session:
+            return await self._get(session, number)
+
+    async def _get(self, session: AsyncSession, number: str) -> Row:
+        row = (
+            await session.execute(
+                sa.select(models.requests).where(models.requests.c.number == number)
+            )
+        ).mappings().first()
+        if row is None:
+            raise NotFound("request", number)
+        return row
+
+    async def list(
+        self, filters: ListFilter, *, limit: int, after: tuple[datetime, str] | None
+    ) -> list[Row]:
+        """Newest first; `after` is the (created_at, number) of the previous page's last row."""
+        table = models.requests
+        query = sa.select(table).order_by(table.c.created_at.desc(), table.c.number.desc())
+        conditions = []
+        if filters.statuses:
+            conditions.append(table.c.status.in_(filters.statuses))
+        if filters.categories:
+            conditions.append(table.c.category.in_(filters.categories))
+        if filters.urgencies:
+            conditions.append(table.c.urgency.in_(filters.urgencies))
+        if filters.applicant_id:
+            conditions.append(table.c.applicant_id == filters.applicant_id)
+        if filters.building_id:
+            conditions.append(table.c.building_id == filters.building_id)
+        if filters.created_after:
+            conditions.append(table.c.created_at >= filters.created_after)
+        if filters.created_before:
+            conditions.append(table.c.created_at < filters.created_before)
+        if after is not None:
+            conditions.append(sa.tuple_(table.c.created_at, table.c.number) < sa.tuple_(*after))
+        async with self.sessions() as session:
+            result = await session.execute(query.where(*conditions).limit(limit))
+            return list(result.mappings().all())
+
+
+def _row_values(number: str, filing: Filing) -> dict[str, Any]:
+    address = filing.address
+    return {
+        "number": number,
+        "status": filing.status,
+        "applicant_id": filing.applicant_id,
+        "category": filing.category,
+        "specialisation": filing.specialisation,
+        "description": filing.description,
+        "urgency": filing.urgency,
+        "address_level": address.level,
+        "yard_id": address.yard_id,
+        "building_id": address.building_id,
+        "apartment_id": address.apartment_id,
+        "source": filing.source,
+        "acceptance_mode": filing.acceptance_mode,
+        "media": list(filing.media),
+        "response_due_at": filing.response_due_at,
+        "resolution_due_at": filing.resolution_due_at,
+        "created_at": filing.created_at,
+        "updated_at": filing.created_at,
+    }

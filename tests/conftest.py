@@ -1,0 +1,97 @@
+"""Real infrastructure for the whole suite.
+
+PostgreSQL, Redis and NATS JetStream are the embedded servers `make up` uses (started once per
+session in a temporary folder), or the servers named by UKM_TEST_DATABASE_URL /
+UKM_TEST_REDIS_URL / UKM_TEST_NATS_URL. Each test gets its own empty database and a clean
+JetStream, so tests never see each other's data.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import nats
+import pytest
+import sqlalchemy as sa
+from nats.js.errors import NotFoundError
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from mesh.infra import EmbeddedNats, EmbeddedPostgres, EmbeddedRedis, free_port
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a PostgreSQL server (its `postgres` database) for the whole session."""
+    if url := os.environ.get("UKM_TEST_DATABASE_URL"):
+        yield url
+        return
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg"), durable=False)
+    server.start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a Redis server for the whole session."""
+    if url := os.environ.get("UKM_TEST_REDIS_URL"):
+        yield url
+        return
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"), durable=False)
+    server.start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def nats_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a NATS JetStream server for the whole session."""
+    if url := os.environ.get("UKM_TEST_NATS_URL"):
+        yield url
+        return
+    server = EmbeddedNats(tmp_path_factory.mktemp("nats"), port=free_port())
+    server.start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+async def database_url(postgres_server_url: str) -> AsyncIterator[str]:
+    """A new, empty database for one test (dropped afterwards)."""
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_async_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(postgres_server_url).set(database=name)
+    yield url.render_as_string(hide_password=False)
+    async with admin.connect() as conn:
+        await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+@pytest.fixture
+async def nats_url(nats_server_url: str) -> AsyncIterator[str]:
+    """The session's NATS server with every stream deleted before the test."""
+    client = await nats.connect(nats_server_url)
+    js = client.jetstream()
+    try:
+        for stream in await js.streams_info():
+            try:
+                await js.delete_stream(stream.config.name)
+            except NotFoundError:
+                pass
+    finally:
+        await client.close()
+    yield nats_server_url
+
+
+@pytest.fixture
+def own_nats(tmp_path: Path) -> Iterator[EmbeddedNats]:
+    """A NATS server of this test's own, for tests that stop and restart the broker."""
+    server = EmbeddedNats(tmp_path / "nats", port=free_port())
+    server.start()
+    yield server
+    server.stop()

@@ -1,0 +1,1 @@
+"""`ukm`, the command line of the platform: gen, serve, migrate, up, status, seed."""

@@ -1,0 +1,97 @@
+"""The `ukm` command: gen, serve, migrate, up, status, seed, events."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the command line and run one command; exits with its status."""
+    parser = argparse.ArgumentParser(prog="ukm", description="UKM platform command line")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("gen", help="regenerate gen/ (Python SDK, descriptor set) from proto/")
+    serve = commands.add_parser("serve", help="run one service (what a container runs)")
+    serve.add_argument("service")
+    migrate = commands.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument("services", nargs="*", help="default: every service with a schema")
+    up = commands.add_parser("up", help="run the whole system in the foreground")
+    up.add_argument("--root", type=Path, default=ROOT / ".ukm", help="state folder")
+    status = commands.add_parser("status", help="exit 0 only if every component is healthy")
+    status.add_argument("--root", type=Path, default=ROOT / ".ukm")
+    seed = commands.add_parser("seed", help="file the demo data through a running mesh")
+    seed.add_argument("--root", type=Path, default=ROOT / ".ukm")
+    events = commands.add_parser("events", help="print the events in JetStream")
+    events.add_argument("--stream", default="REQUESTS")
+    events.add_argument("--follow", action="store_true", help="keep printing new events")
+    events.add_argument("--root", type=Path, default=ROOT / ".ukm")
+    args = parser.parse_args(argv)
+    sys.exit(_run(args))
+
+
+def _run(args: argparse.Namespace) -> int:
+    from mesh.topology import load_topology
+
+    if args.command == "gen":
+        from ukmctl.codegen import generate
+
+        generate()
+        print("gen/ is up to date with proto/")
+        return 0
+    if args.command == "serve":
+        return _serve(args.service)
+    if args.command == "migrate":
+        from services.kit.db import migrate
+        from services.kit.settings import Settings
+
+        url = Settings().database_url.get_secret_value()
+        topology = load_topology()
+        for name in args.services or list(topology.services):
+            service = topology.service(name)
+            if service.schema:
+                migrate(url, service.migrations_dir, service.schema)
+                print(f"{name}: migrated")
+        return 0
+    if args.command == "up":
+        from mesh.supervisor import up
+
+        return up(args.root, seed=os.environ.get("UKM_SEED", "1") != "0")
+    if args.command == "status":
+        from ukmctl.status import status
+
+        return asyncio.run(status(args.root))
+    if args.command == "seed":
+        from ukmctl.seed import seed_demo
+
+        count = asyncio.run(seed_demo(args.root, load_topology()))
+        print(f"{count} demo requests filed")
+        return 0
+    if args.command == "events":
+        from ukmctl.events import print_events
+
+        return asyncio.run(print_events(args.root, args.stream, follow=args.follow))
+    raise AssertionError(args.command)
+
+
+def _serve(name: str) -> int:
+    from mesh.topology import load_topology
+    from services.kit.runner import run_service
+    from services.kit.settings import Settings
+
+    try:
+        service = load_topology().service(name)
+    except KeyError as exc:
+        print(f"ukm serve: {exc.args[0]}", file=sys.stderr)
+        return 2
+    settings = Settings()
+    defaults = {"grpc_port": service.grpc_port, "ops_port": service.ops_port}
+    settings = settings.model_copy(
+        update={key: value for key, value in defaults.items() if getattr(settings, key) is None}
+    )
+    run_service(name, settings)
+    return 0
