@@ -1,1 +1,1 @@
-"""The mesh: topology, PKI, Envoy configuration, embedded infrastructure and the local supervisor."""
+"""The mesh: topology, PKI, Envoy configuration, embedded infrastructure, the local supervisor."""

@@ -17,15 +17,21 @@ whose HTTP rule is a GET (reads, hence idempotent) are retried.
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 import json
 import subprocess
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+# Without types-protobuf these are untyped; the ignore stays harmless once stubs are installed.
 from google.api import annotations_pb2
 from google.protobuf import descriptor_pb2
 
@@ -44,6 +50,20 @@ REFLECTION_SERVICES = (
 )
 MAX_REQUEST_BYTES = 1024 * 1024
 ROUTE_TIMEOUT = "15s"
+_UNKNOWN = 2
+_RESOURCE_EXHAUSTED = 8
+# HTTP status of an Envoy-made reply → the google.rpc.Code reported to REST callers.
+_REST_ERROR_CODES = {
+    400: 3,  # INVALID_ARGUMENT (malformed JSON, unknown query parameter)
+    401: 16,  # UNAUTHENTICATED
+    403: 7,  # PERMISSION_DENIED
+    404: 5,  # NOT_FOUND (no such route or method)
+    413: 8,  # RESOURCE_EXHAUSTED (body over the limit)
+    429: 8,  # RESOURCE_EXHAUSTED (rate limited)
+    502: 14,  # UNAVAILABLE
+    503: 14,  # UNAVAILABLE (no healthy upstream, circuit open)
+    504: 4,  # DEADLINE_EXCEEDED (route timeout)
+}
 LOOPBACK = "127.0.0.1"
 
 _TYPE = "type.googleapis.com/envoy."
@@ -61,7 +81,8 @@ _CONNECTION_LIMIT += "DownstreamConnectionsConfig"
 # One JSON object per request (the access log's fields, in Envoy's command operators).
 ACCESS_LOG_FORMAT = {
     "time": "%START_TIME%",
-    "method": "%REQ(:METHOD)%",
+    # Transcoded REST calls become POSTs to the gRPC path; log what the client sent.
+    "method": "%REQ(X-ENVOY-ORIGINAL-METHOD?:METHOD)%",
     "path": "%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%",
     "status": "%RESPONSE_CODE%",
     "grpc_status": "%GRPC_STATUS_NUMBER%",
@@ -70,7 +91,6 @@ ACCESS_LOG_FORMAT = {
     "response_flags": "%RESPONSE_FLAGS%",
     "request_id": "%REQ(X-REQUEST-ID)%",
     "peer": "%DOWNSTREAM_PEER_URI_SAN%",
-    "listener": "%ACCESS_LOG_TYPE%",
     "bytes_in": "%BYTES_RECEIVED%",
     "bytes_out": "%BYTES_SENT%",
 }
@@ -114,7 +134,7 @@ def idempotent_methods(descriptor_path: Path, grpc_services: Iterable[str]) -> l
 
 def _is_get(method: descriptor_pb2.MethodDescriptorProto) -> bool:
     rule = method.options.Extensions[annotations_pb2.http]
-    return rule.WhichOneof("pattern") == "get"
+    return str(rule.WhichOneof("pattern")) == "get"
 
 
 # --- rendering -----------------------------------------------------------------------------
@@ -137,27 +157,29 @@ def render_envoy_config(
     `bind_address` is where `edge_https` and `mesh` listen (`edge_http` and admin always stay on
     loopback).
     """
+    if not topology.services:
+        raise ValueError("the topology has no services to route to")
     ports = edge or topology.edge
     pki = pki_dir.resolve()
-    addresses = {name: (LOOPBACK, s.grpc_port) for name, s in topology.services.items()}
-    addresses.update(upstreams or {})
+    addresses = _upstream_addresses(topology, upstreams or {})
     grpc_services = [g for s in topology.services.values() for g in s.grpc_services]
     http_filters = _http_filters(descriptor_path.resolve(), grpc_services)
     routes = _route_config(topology, idempotent_methods(descriptor_path, grpc_services))
-    common = _Common(http_filters, routes, access_log)
+    shared = _SharedHttp(http_filters, routes, access_log)
     return {
         "node": {"id": "ukm-envoy", "cluster": "ukm"},
         "admin": {"address": _socket_address(LOOPBACK, ports.admin_port)},
         "static_resources": {
             "listeners": [
-                _listener("edge_http", LOOPBACK, ports.http_port, common.hcm("edge_http")),
+                _listener("edge_http", LOOPBACK, ports.http_port, shared),
+                _listener("edge_https", bind_address, ports.https_port, shared, _edge_tls(pki)),
                 _listener(
-                    "edge_https", bind_address, ports.https_port, common.hcm("edge_https"),
-                    _edge_tls(pki),
-                ),
-                _listener(
-                    "mesh", bind_address, ports.mesh_port, common.hcm("mesh", mesh=True),
+                    "mesh",
+                    bind_address,
+                    ports.mesh_port,
+                    shared,
                     _mesh_tls(pki, topology),
+                    mesh=True,
                 ),
             ],
             "clusters": [
@@ -169,15 +191,26 @@ def render_envoy_config(
     }
 
 
-class _Common:
+def _upstream_addresses(
+    topology: Topology, overrides: Mapping[str, tuple[str, int]]
+) -> dict[str, tuple[str, int]]:
+    unknown = set(overrides) - set(topology.services)
+    if unknown:
+        raise KeyError(f"upstreams for unknown services: {', '.join(sorted(unknown))}")
+    addresses = {name: (LOOPBACK, s.grpc_port) for name, s in topology.services.items()}
+    addresses.update(overrides)
+    return addresses
+
+
+@dataclass(frozen=True)
+class _SharedHttp:
     """What the three HTTP connection managers share: filters, routes, access log."""
 
-    def __init__(self, http_filters: list[Json], routes: Json, access_log: str) -> None:
-        self.http_filters = http_filters
-        self.routes = routes
-        self.access_log = access_log
+    http_filters: list[Json]
+    routes: Json
+    access_log: str
 
-    def hcm(self, name: str, *, mesh: bool = False) -> Json:
+    def connection_manager(self, name: str, *, mesh: bool = False) -> Json:
         """The HTTP connection manager of listener `name`; `mesh` selects the XFCC policy."""
         config: Json = {
             "@type": _HCM,
@@ -186,11 +219,11 @@ class _Common:
             "generate_request_id": True,
             "normalize_path": True,
             "merge_slashes": True,
-            "stream_idle_timeout": "300s",
+            # Slow-header clients (slowloris) are cut off; bodies have the route timeout.
             "request_headers_timeout": "10s",
             "http2_protocol_options": {"max_concurrent_streams": 1024},
-            "common_http_protocol_options": {"idle_timeout": "3600s"},
-            "access_log": [_access_log(self.access_log)],
+            "access_log": [_access_log(self.access_log, name)],
+            "local_reply_config": _local_replies(),
             "route_config": self.routes,
             "http_filters": self.http_filters,
         }
@@ -213,8 +246,9 @@ def _http_filters(descriptor_path: Path, grpc_services: list[str]) -> list[Json]
     """
     return [
         {
-            # Streams the body and counts it (no buffering); too big → 413, which gRPC callers
-            # see as RESOURCE_EXHAUSTED (local_reply_config), and nothing reaches the service.
+            # Counts the body as it arrives (Content-Length up front when there is one); too big
+            # → 413, which gRPC callers see as RESOURCE_EXHAUSTED (local_reply_config). The
+            # service never gets the call. Applies to REST and gRPC alike.
             "name": "envoy.filters.http.body_size_limit",
             "typed_config": {"@type": _BODY_LIMIT, "max_request_bytes": MAX_REQUEST_BYTES},
         },
@@ -242,6 +276,65 @@ def _transcoder(descriptor_path: Path, grpc_services: list[str]) -> Json:
             "reject_unknown_method": True,
             "reject_unknown_query_parameters": True,
         },
+    }
+
+
+def _local_replies() -> Json:
+    """Envoy's own error replies in the shape clients get from the services.
+
+    REST callers (including transcoded calls) get `{"code": <google.rpc.Code>, "message": …}`,
+    the JSON the transcoder produces for errors from upstream; native gRPC callers keep
+    trailers-only replies, with 413 reported as RESOURCE_EXHAUSTED instead of UNKNOWN.
+    """
+    native_grpc = {
+        "and_filter": {
+            "filters": [
+                _header_filter("content-type", {"string_match": {"prefix": "application/grpc"}}),
+                # The transcoder rewrites REST requests to gRPC and keeps their path here.
+                _header_filter(
+                    "x-envoy-original-path", {"present_match": True, "invert_match": True}
+                ),
+            ]
+        }
+    }
+    mappers: list[Json] = [
+        {
+            "filter": {"and_filter": {"filters": [_status_filter("EQ", 413), native_grpc]}},
+            "headers_to_add": [
+                {
+                    "header": {"key": "grpc-status", "value": str(_RESOURCE_EXHAUSTED)},
+                    "append_action": "OVERWRITE_IF_EXISTS_OR_ADD",
+                }
+            ],
+        },
+        # Everything else Envoy says to a gRPC caller stays as it is (first match wins).
+        {"filter": native_grpc},
+    ]
+    for status, code in _REST_ERROR_CODES.items():
+        mappers.append(_json_error_mapper(_status_filter("EQ", status), code))
+    mappers.append(_json_error_mapper(_status_filter("GE", 400), _UNKNOWN))
+    return {"mappers": mappers}
+
+
+def _json_error_mapper(status_filter: Json, code: int) -> Json:
+    return {
+        "filter": status_filter,
+        "body_format_override": {"json_format": {"code": code, "message": "%LOCAL_REPLY_BODY%"}},
+    }
+
+
+def _header_filter(name: str, matcher: Json) -> Json:
+    return {"header_filter": {"header": {"name": name, **matcher}}}
+
+
+def _status_filter(op: str, status: int) -> Json:
+    return {
+        "status_code_filter": {
+            "comparison": {
+                "op": op,
+                "value": {"default_value": status, "runtime_key": f"ukm.local_reply.{status}"},
+            }
+        }
     }
 
 
@@ -279,10 +372,19 @@ def cluster_name(service: str) -> str:
 
 
 def _listener(
-    name: str, host: str, port: int, hcm: Json, tls: Json | None = None
+    name: str,
+    host: str,
+    port: int,
+    shared: _SharedHttp,
+    tls: Json | None = None,
+    *,
+    mesh: bool = False,
 ) -> Json:
+    manager = shared.connection_manager(name, mesh=mesh)
     chain: Json = {
-        "filters": [{"name": "envoy.filters.network.http_connection_manager", "typed_config": hcm}]
+        "filters": [
+            {"name": "envoy.filters.network.http_connection_manager", "typed_config": manager}
+        ]
     }
     if tls is not None:
         chain["transport_socket"] = {"name": "envoy.transport_sockets.tls", "typed_config": tls}
@@ -290,7 +392,6 @@ def _listener(
         "name": name,
         "stat_prefix": name,
         "address": _socket_address(host, port),
-        "per_connection_buffer_limit_bytes": 1024 * 1024,
         "filter_chains": [chain],
     }
 
@@ -330,14 +431,23 @@ def _mesh_tls(pki: Path, topology: Topology) -> Json:
 def _cluster(service: Service, address: tuple[str, int], pki: Path, topology: Topology) -> Json:
     host, port = address
     name = cluster_name(service.name)
+    discovery: Json = (
+        {"type": "STATIC"}
+        if _is_ip(host)
+        else {
+            "type": "STRICT_DNS",
+            "dns_lookup_family": "V4_PREFERRED",
+        }
+    )
     return {
         "name": name,
-        "type": "STATIC" if _is_ip(host) else "STRICT_DNS",
-        "dns_lookup_family": "V4_PREFERRED",
+        **discovery,
         "connect_timeout": "1s",
         "load_assignment": {
             "cluster_name": name,
-            "endpoints": [{"lb_endpoints": [{"endpoint": {"address": _socket_address(host, port)}}]}],
+            "endpoints": [
+                {"lb_endpoints": [{"endpoint": {"address": _socket_address(host, port)}}]}
+            ],
         },
         "typed_extension_protocol_options": {
             "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
@@ -352,12 +462,14 @@ def _cluster(service: Service, address: tuple[str, int], pki: Path, topology: To
         },
         "health_checks": [_health_check(service)],
         "circuit_breakers": {
-            "thresholds": [{
-                "max_connections": 1024,
-                "max_pending_requests": 1024,
-                "max_requests": 1024,
-                "max_retries": 16,
-            }]
+            "thresholds": [
+                {
+                    "max_connections": 1024,
+                    "max_pending_requests": 1024,
+                    "max_requests": 1024,
+                    "max_retries": 16,
+                }
+            ]
         },
         "outlier_detection": {
             "consecutive_5xx": 5,
@@ -404,23 +516,25 @@ def _health_check(service: Service) -> Json:
 def _overload_manager() -> Json:
     """A global cap on downstream connections (Envoy warns at start-up without one)."""
     return {
-        "resource_monitors": [{
-            "name": "envoy.resource_monitors.global_downstream_max_connections",
-            "typed_config": {
-                "@type": _CONNECTION_LIMIT,
-                "max_active_downstream_connections": 10000,
-            },
-        }]
+        "resource_monitors": [
+            {
+                "name": "envoy.resource_monitors.global_downstream_max_connections",
+                "typed_config": {
+                    "@type": _CONNECTION_LIMIT,
+                    "max_active_downstream_connections": 10000,
+                },
+            }
+        ]
     }
 
 
-def _access_log(path: str) -> Json:
+def _access_log(path: str, listener: str) -> Json:
     return {
         "name": "envoy.access_loggers.file",
         "typed_config": {
             "@type": _FILE_LOG,
             "path": path,
-            "log_format": {"json_format": ACCESS_LOG_FORMAT},
+            "log_format": {"json_format": {"listener": listener, **ACCESS_LOG_FORMAT}},
         },
     }
 
@@ -447,8 +561,6 @@ def _socket_address(host: str, port: int) -> Json:
 
 
 def _is_ip(host: str) -> bool:
-    import ipaddress
-
     try:
         ipaddress.ip_address(host)
     except ValueError:
@@ -472,8 +584,13 @@ def write_envoy_config(
 ) -> Path:
     """Render the configuration into `path` (YAML for .yaml/.yml, JSON otherwise), atomically."""
     config = render_envoy_config(
-        topology, pki_dir=pki_dir, descriptor_path=descriptor_path, upstreams=upstreams,
-        edge=edge, access_log=access_log, bind_address=bind_address,
+        topology,
+        pki_dir=pki_dir,
+        descriptor_path=descriptor_path,
+        upstreams=upstreams,
+        edge=edge,
+        access_log=access_log,
+        bind_address=bind_address,
     )
     if path.suffix in (".yaml", ".yml"):
         text = yaml.safe_dump(config, sort_keys=False)
@@ -490,7 +607,10 @@ def validate_envoy_config(path: Path) -> None:
     """Run `envoy --mode validate`; raise EnvoyConfigError with Envoy's output if it fails."""
     result = subprocess.run(
         [binary("envoy"), "--mode", "validate", "-c", str(path), "--log-level", "warn"],
-        capture_output=True, text=True, check=False, timeout=60,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
     )
     if result.returncode != 0:
         raise EnvoyConfigError(
@@ -504,8 +624,10 @@ def validate_envoy_config(path: Path) -> None:
 class EnvoyProcess:
     """One Envoy (`--concurrency 1`), ready once its admin `/ready` answers 200.
 
-    `base_id` keeps Envoys on one host apart (their hot-restart shared memory); by default it is
-    the admin port, which is unique among running Envoys because it is bound.
+    We never hot-restart (a new config means a new process), so hot restart is disabled: Envoys
+    on one host share nothing and leave nothing in /dev/shm. Each still gets a distinct
+    `--base-id` (the convention for several Envoys on one host); by default the admin port,
+    which is unique among running Envoys because it is bound.
     """
 
     def __init__(
@@ -516,13 +638,25 @@ class EnvoyProcess:
         log_path: Path,
         base_id: int | None = None,
         log_level: str = "warn",
+        log_flush_ms: int = 500,
     ) -> None:
         self.config_path = config_path
         self.admin_port = admin_port
         self.base_id = admin_port if base_id is None else base_id
         argv = [
-            binary("envoy"), "-c", str(config_path), "--concurrency", "1",
-            "--base-id", str(self.base_id), "--log-level", log_level,
+            binary("envoy"),
+            "-c",
+            str(config_path),
+            "--concurrency",
+            "1",
+            "--base-id",
+            str(self.base_id),
+            "--disable-hot-restart",
+            "--log-level",
+            log_level,
+            # Access logs are buffered; Envoy's default flush interval is 10 s.
+            "--file-flush-interval-msec",
+            str(log_flush_ms),
         ]
         self.process = ManagedProcess("envoy", argv, log_path=log_path)
 
@@ -532,9 +666,19 @@ class EnvoyProcess:
         return f"http://{LOOPBACK}:{self.admin_port}"
 
     def start(self, timeout: float = 30.0) -> None:
-        """Start Envoy and wait until it is ready (listeners bound, clusters initialised)."""
+        """Start Envoy and wait until it is ready (listeners bound, clusters initialised, first
+        health checks done). A start that fails leaves no process behind."""
         self.process.start()
-        self.process.wait_ready(self.ready, timeout=timeout)
+        try:
+            self.process.wait_ready(self.ready, timeout=timeout)
+        except BaseException:
+            self.process.stop()
+            raise
+
+    async def start_async(self, within: float = 30.0) -> None:
+        """`start` without blocking the event loop, which may host an upstream that must answer
+        Envoy's first health check before Envoy reports ready."""
+        await asyncio.to_thread(self.start, within)
 
     def ready(self) -> bool:
         """Whether admin `/ready` answers 200 (LIVE)."""
@@ -551,7 +695,7 @@ class EnvoyProcess:
 
     def stats(self, filter_regex: str = "") -> dict[str, int]:
         """Counters and gauges from `/stats` whose names match `filter_regex`."""
-        query = f"?filter={urllib.request.quote(filter_regex)}" if filter_regex else ""
+        query = f"?filter={urllib.parse.quote(filter_regex)}" if filter_regex else ""
         values: dict[str, int] = {}
         for line in self.admin(f"/stats{query}").splitlines():
             name, _, value = line.partition(": ")

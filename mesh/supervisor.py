@@ -140,7 +140,9 @@ class Supervisor:
 
     def _start_all(self) -> None:
         topology = self.topology
-        external = {k: os.environ.get(f"UKM_{k.upper()}_URL") for k in ("database", "redis", "nats")}
+        external = {
+            k: os.environ.get(f"UKM_{k.upper()}_URL") for k in ("database", "redis", "nats")
+        }
         check_ports(required_ports(topology, embedded_nats=not external["nats"]))
         self.root.mkdir(parents=True, exist_ok=True)
         _step("certificates")
@@ -171,13 +173,16 @@ class Supervisor:
             self._start_service(name)
         _step("Envoy")
         config = write_envoy_config(
-            topology, pki_dir=self.root / "pki", descriptor_path=DESCRIPTOR,
+            topology,
+            pki_dir=self.root / "pki",
+            descriptor_path=DESCRIPTOR,
             path=self.root / "envoy.yaml",
             access_log=str(self.root / "logs" / "envoy-access.log"),
         )
         validate_envoy_config(config)
-        envoy = EnvoyProcess(config, admin_port=topology.edge.admin_port,
-                             log_path=self.root / "logs" / "envoy.log")
+        envoy = EnvoyProcess(
+            config, admin_port=topology.edge.admin_port, log_path=self.root / "logs" / "envoy.log"
+        )
         envoy.start()
         self.stack.add("envoy", envoy)
         if self.seed:
@@ -189,7 +194,8 @@ class Supervisor:
     def _start_service(self, name: str) -> None:
         service = self.topology.service(name)
         process = ManagedProcess(
-            name, [sys.executable, "-m", "ukmctl", "serve", name],
+            name,
+            [sys.executable, "-m", "ukmctl", "serve", name],
             log_path=self.root / "logs" / f"{name}.log",
             env=service_env(self.topology, name, root=self.root, urls=self.urls),
             cwd=ROOT,
@@ -201,6 +207,7 @@ class Supervisor:
 
     def watch(self) -> None:
         """Block until SIGINT/SIGTERM; restart services that die meanwhile."""
+
         def request_stop(signum: int, _: Any) -> None:
             self.stopping = True
 

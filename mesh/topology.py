@@ -5,6 +5,7 @@ rendered from it.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,8 +91,9 @@ class Topology:
         raise KeyError(f"no service hosts {grpc_service}")
 
 
-def load_topology(path: Path = TOPOLOGY_FILE) -> Topology:
-    """Read and check the topology file."""
+def load_topology(path: Path | None = None) -> Topology:
+    """Read and check the topology file (`UKM_TOPOLOGY` may name another one, e.g. in tests)."""
+    path = path or Path(os.environ.get("UKM_TOPOLOGY") or TOPOLOGY_FILE)
     raw = yaml.safe_load(path.read_text())
     services = {
         name: Service(
@@ -107,8 +109,9 @@ def load_topology(path: Path = TOPOLOGY_FILE) -> Topology:
     }
     clients = {name: Client(name, spec["kind"]) for name, spec in raw.get("clients", {}).items()}
     edge = Edge(**{key: int(value) for key, value in raw["edge"].items()})
-    topology = Topology(raw["trust_domain"], edge, int(raw["infrastructure"]["nats_port"]),
-                        services, clients)
+    topology = Topology(
+        raw["trust_domain"], edge, int(raw["infrastructure"]["nats_port"]), services, clients
+    )
     _check(topology)
     return topology
 
@@ -117,8 +120,10 @@ def _check(topology: Topology) -> None:
     ports: dict[int, str] = {}
     edge = topology.edge
     for label, port in [
-        ("edge.http_port", edge.http_port), ("edge.https_port", edge.https_port),
-        ("edge.mesh_port", edge.mesh_port), ("edge.admin_port", edge.admin_port),
+        ("edge.http_port", edge.http_port),
+        ("edge.https_port", edge.https_port),
+        ("edge.mesh_port", edge.mesh_port),
+        ("edge.admin_port", edge.admin_port),
         ("infrastructure.nats_port", topology.nats_port),
         *((f"{s.name}.grpc_port", s.grpc_port) for s in topology.services.values()),
         *((f"{s.name}.ops_port", s.ops_port) for s in topology.services.values()),

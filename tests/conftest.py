@@ -8,7 +8,10 @@ JetStream, so tests never see each other's data.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -23,15 +26,21 @@ from mesh.infra import EmbeddedNats, EmbeddedPostgres, EmbeddedRedis, free_port
 
 
 @pytest.fixture(scope="session")
-def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """URL of a PostgreSQL server (its `postgres` database) for the whole session."""
+def postgres_server_url() -> Iterator[str]:
+    """URL of a PostgreSQL server (its `postgres` database) for the whole session.
+
+    Its folder is outside pytest's temporary root on purpose: PostgreSQL runs as another user
+    when we are root, and a second pytest session resets that root to mode 0700.
+    """
     if url := os.environ.get("UKM_TEST_DATABASE_URL"):
         yield url
         return
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg"), durable=False)
+    folder = Path(tempfile.mkdtemp(prefix="ukm-test-pg-"))
+    server = EmbeddedPostgres(folder, durable=False)
     server.start()
     yield server.url
     server.stop()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -73,19 +82,17 @@ async def database_url(postgres_server_url: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def nats_url(nats_server_url: str) -> AsyncIterator[str]:
+async def nats_url(nats_server_url: str) -> str:
     """The session's NATS server with every stream deleted before the test."""
     client = await nats.connect(nats_server_url)
     js = client.jetstream()
     try:
         for stream in await js.streams_info():
-            try:
+            with contextlib.suppress(NotFoundError):
                 await js.delete_stream(stream.config.name)
-            except NotFoundError:
-                pass
     finally:
         await client.close()
-    yield nats_server_url
+    return nats_server_url
 
 
 @pytest.fixture
@@ -95,3 +102,12 @@ def own_nats(tmp_path: Path) -> Iterator[EmbeddedNats]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def pki_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A mesh PKI (CA and a certificate per topology identity) for the session."""
+    from mesh.pki import ensure_pki
+    from mesh.topology import load_topology
+
+    return ensure_pki(load_topology(), tmp_path_factory.mktemp("pki"))

@@ -60,7 +60,9 @@ def _file_desc_literal(source: str) -> bytes:
             and isinstance(node.args[0].value, bytes)
         ):
             return node.args[0].value
-    raise RuntimeError("protovalidate no longer embeds validate.proto's descriptor; see TOOLCHAIN.md")
+    raise RuntimeError(
+        "protovalidate no longer embeds validate.proto's descriptor; see TOOLCHAIN.md"
+    )
 
 
 def _protoc(args: Iterable[str]) -> None:
@@ -75,42 +77,52 @@ def _protoc(args: Iterable[str]) -> None:
 
 def generate(out_dir: Path = GEN_DIR) -> None:
     """Regenerate `out_dir/python` and `out_dir/ukm.binpb` from the contracts."""
-    python_out = out_dir / "python"
     with tempfile.TemporaryDirectory() as tmp:
         validate_set = Path(tmp) / "validate.binpb"
         validate_set.write_bytes(validate_descriptor_set())
         staged = Path(tmp) / "python"
         staged.mkdir()
-        files = contract_files()
         _protoc(
             [
                 f"--descriptor_set_in={validate_set}",
                 f"--python_out={staged}",
                 f"--pyi_out={staged}",
                 f"--grpc_python_out={staged}",
-                *files,
+                *contract_files(),
                 _VALIDATE_PROTO,
-            ]
-        )
-        _protoc(
-            [
-                f"--descriptor_set_in={validate_set}",
-                "--include_imports",
-                "--include_source_info",
-                f"--descriptor_set_out={Path(tmp) / 'ukm.binpb'}",
-                *files,
-                *_DESCRIPTOR_EXTRAS,
             ]
         )
         # protoc writes an empty _grpc module for files without services; drop them.
         for stub in staged.rglob("*_pb2_grpc.py"):
             if "class " not in stub.read_text():
                 stub.unlink()
-        for folder in [staged, *(p for p in staged.rglob("*") if p.is_dir())]:
-            if folder != staged and not (folder / "__init__.py").exists():
+        for folder in (p for p in staged.rglob("*") if p.is_dir()):
+            if not (folder / "__init__.py").exists():
                 (folder / "__init__.py").write_text("")
-        _replace_generated(staged, python_out)
-        shutil.copyfile(Path(tmp) / "ukm.binpb", out_dir / "ukm.binpb")
+        _replace_generated(staged, out_dir / "python")
+        build_descriptor_set(out_dir / "ukm.binpb", validate_set=validate_set)
+
+
+def build_descriptor_set(path: Path, *, validate_set: Path | None = None) -> Path:
+    """The `--include_imports --include_source_info` descriptor set of the contracts at `path`.
+
+    It feeds Envoy's transcoder and grpcurl, and is the image `buf lint` checks.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        if validate_set is None:
+            validate_set = Path(tmp) / "validate.binpb"
+            validate_set.write_bytes(validate_descriptor_set())
+        _protoc(
+            [
+                f"--descriptor_set_in={validate_set}",
+                "--include_imports",
+                "--include_source_info",
+                f"--descriptor_set_out={path}",
+                *contract_files(),
+                *_DESCRIPTOR_EXTRAS,
+            ]
+        )
+    return path
 
 
 def _replace_generated(staged: Path, python_out: Path) -> None:

@@ -21,7 +21,9 @@ async def print_events(root: Path, stream: str, *, follow: bool) -> int:
     client = await nats.connect(url)
     js = client.jetstream()
     subscription = await js.subscribe(
-        "ukm.>", stream=stream, ordered_consumer=True,
+        "ukm.>",
+        stream=stream,
+        ordered_consumer=True,
         config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL),
     )
     pending = (await js.stream_info(stream)).state.messages
@@ -36,14 +38,20 @@ async def print_events(root: Path, stream: str, *, follow: bool) -> int:
             data_type = envelope.data.TypeName()
             event = symbol_database.Default().GetSymbol(data_type)()
             envelope.data.Unpack(event)
-            print(json.dumps({
-                "subject": message.subject, "seq": message.metadata.sequence.stream,
-                "id": envelope.id, "type": envelope.type, "aggregate": envelope.subject,
-                "time": envelope.time.ToJsonString(),
-                "data": json_format.MessageToDict(event),
-            }, ensure_ascii=False))
+            print(
+                json.dumps(
+                    {
+                        "subject": message.subject,
+                        "seq": message.metadata.sequence.stream,
+                        "id": envelope.id,
+                        "type": envelope.type,
+                        "aggregate": envelope.subject,
+                        "time": envelope.time.ToJsonString(),
+                        "data": json_format.MessageToDict(event),
+                    },
+                    ensure_ascii=False,
+                )
+            )
     finally:
         await client.close()
     return 0
-
-

@@ -15,14 +15,26 @@ from services.kit.settings import Settings
 from ukmctl.banner import DEMO_APARTMENT, DEMO_APPLICANT, DEMO_BUILDING, DEMO_YARD
 
 DEMO_REQUESTS = [
-    (request_pb2.CATEGORY_PLUMBING, request_pb2.URGENCY_HIGH,
-     "Течёт труба под раковиной на кухне, вода капает к соседям снизу."),
-    (request_pb2.CATEGORY_ELEVATOR, request_pb2.URGENCY_CRITICAL,
-     "Лифт во втором подъезде застрял между 5 и 6 этажом, внутри никого нет."),
-    (request_pb2.CATEGORY_ELECTRICITY, request_pb2.URGENCY_MEDIUM,
-     "Yo'lakda 3-qavatda chiroq yonmayapti, kechqurun juda qorong'i."),
-    (request_pb2.CATEGORY_CLEANING, request_pb2.URGENCY_LOW,
-     "Please clean the stairwell of entrance 1, there is construction dust."),
+    (
+        request_pb2.CATEGORY_PLUMBING,
+        request_pb2.URGENCY_HIGH,
+        "Течёт труба под раковиной на кухне, вода капает к соседям снизу.",
+    ),
+    (
+        request_pb2.CATEGORY_ELEVATOR,
+        request_pb2.URGENCY_CRITICAL,
+        "Лифт во втором подъезде застрял между 5 и 6 этажом, внутри никого нет.",
+    ),
+    (
+        request_pb2.CATEGORY_ELECTRICITY,
+        request_pb2.URGENCY_MEDIUM,
+        "Yo'lakda 3-qavatda chiroq yonmayapti, kechqurun juda qorong'i.",
+    ),
+    (
+        request_pb2.CATEGORY_CLEANING,
+        request_pb2.URGENCY_LOW,
+        "Please clean the stairwell of entrance 1, there is construction dust.",
+    ),
 ]
 
 
@@ -50,5 +62,3 @@ async def seed_demo(root: Path, topology: Topology) -> int:
                 wait_for_ready=True,
             )
     return len(DEMO_REQUESTS)
-
-

@@ -32,8 +32,9 @@ async def _nats_ok(url: str) -> bool:
     import nats
 
     try:
-        client = await nats.connect(url, connect_timeout=2, max_reconnect_attempts=0,
-                                    allow_reconnect=False)
+        client = await nats.connect(
+            url, connect_timeout=2, max_reconnect_attempts=0, allow_reconnect=False
+        )
     except Exception:
         return False
     try:

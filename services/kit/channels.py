@@ -38,7 +38,9 @@ def mesh_channel(
     `retry_methods` are `/pkg.Service/Method` paths that may be retried on UNAVAILABLE (see
     `services.kit.contracts.idempotent_methods`).
     """
-    options: list[tuple[str, Any]] = [("grpc.max_receive_message_length", 4 * settings.max_message_bytes)]
+    options: list[tuple[str, Any]] = [
+        ("grpc.max_receive_message_length", 4 * settings.max_message_bytes)
+    ]
     if retry_methods:
         options.append(("grpc.service_config", _retry_config(retry_methods)))
     return grpc.aio.secure_channel(
@@ -54,18 +56,22 @@ def _retry_config(methods: Sequence[str]) -> str:
     for path in methods:
         service, _, method = path.lstrip("/").partition("/")
         names.append({"service": service, "method": method})
-    return json.dumps({
-        "methodConfig": [{
-            "name": names,
-            "retryPolicy": {
-                "maxAttempts": 3,
-                "initialBackoff": "0.05s",
-                "maxBackoff": "0.5s",
-                "backoffMultiplier": 2,
-                "retryableStatusCodes": ["UNAVAILABLE"],
-            },
-        }]
-    })
+    return json.dumps(
+        {
+            "methodConfig": [
+                {
+                    "name": names,
+                    "retryPolicy": {
+                        "maxAttempts": 3,
+                        "initialBackoff": "0.05s",
+                        "maxBackoff": "0.5s",
+                        "backoffMultiplier": 2,
+                        "retryableStatusCodes": ["UNAVAILABLE"],
+                    },
+                }
+            ]
+        }
+    )
 
 
 class ClientPipeline(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamClientInterceptor):
@@ -92,24 +98,30 @@ class ClientPipeline(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamC
         )
 
     async def intercept_unary_unary(
-        self, continuation: Callable[..., Any], client_call_details: grpc.aio.ClientCallDetails,
+        self,
+        continuation: Callable[..., Any],
+        client_call_details: grpc.aio.ClientCallDetails,
         request: Any,
     ) -> Any:
         """Unary calls."""
         method = _method_name(client_call_details.method)
-        with _tracer.start_as_current_span(method, kind=SpanKind.CLIENT,
-                                           attributes={"rpc.system": "grpc"}):
+        with _tracer.start_as_current_span(
+            method, kind=SpanKind.CLIENT, attributes={"rpc.system": "grpc"}
+        ):
             call = await continuation(self._details(client_call_details), request)
             return await call
 
     async def intercept_unary_stream(
-        self, continuation: Callable[..., Any], client_call_details: grpc.aio.ClientCallDetails,
+        self,
+        continuation: Callable[..., Any],
+        client_call_details: grpc.aio.ClientCallDetails,
         request: Any,
     ) -> Any:
         """Server-streaming calls (the span covers starting the call)."""
         method = _method_name(client_call_details.method)
-        with _tracer.start_as_current_span(method, kind=SpanKind.CLIENT,
-                                           attributes={"rpc.system": "grpc"}):
+        with _tracer.start_as_current_span(
+            method, kind=SpanKind.CLIENT, attributes={"rpc.system": "grpc"}
+        ):
             return await continuation(self._details(client_call_details), request)
 
 

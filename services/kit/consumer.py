@@ -46,7 +46,9 @@ def inbox_table(metadata: sa.MetaData) -> sa.Table:
         sa.Column("consumer", sa.Text, primary_key=True),
         sa.Column("event_id", postgresql.UUID(as_uuid=True), primary_key=True),
         sa.Column(
-            "processed_at", sa.DateTime(timezone=True), nullable=False,
+            "processed_at",
+            sa.DateTime(timezone=True),
+            nullable=False,
             server_default=sa.func.now(),
         ),
     )
@@ -58,7 +60,11 @@ def is_transient(exc: BaseException) -> bool:
     # Not OSError as a whole: it includes TimeoutError, and a handler that always times out
     # must end in the DLQ rather than loop forever.
     if isinstance(
-        exc, ConnectionError | socket.gaierror | Unavailable | sa.exc.TimeoutError
+        exc,
+        ConnectionError
+        | socket.gaierror
+        | Unavailable
+        | sa.exc.TimeoutError
         | sa.exc.InterfaceError,
     ):
         return True
@@ -86,6 +92,10 @@ class Consumer:
     decision is ours, made when the handler fails on delivery `max_deliver` or later, so a
     message is never dropped silently (a crash on the last delivery would otherwise lose it).
     Infrastructure failures (`is_transient`) are retried without ever going to the DLQ.
+
+    Messages are handled one at a time in stream order, except that a retried message comes
+    back after the ones behind it (handlers must not rely on cross-event order; aggregates
+    carry versions for that).
     """
 
     def __init__(
@@ -197,11 +207,23 @@ class Consumer:
         deliveries = msg.metadata.num_delivered
         extra = {"consumer": self.durable, "event_id": envelope.id, "deliveries": deliveries}
         if not is_transient(exc) and deliveries >= self.max_deliver:
-            log.error("consumer %s: event %s failed on delivery %d, giving up: %r",
-                      self.durable, envelope.id, deliveries, exc, extra=extra)
+            log.error(
+                "consumer %s: event %s failed on delivery %d, giving up: %r",
+                self.durable,
+                envelope.id,
+                deliveries,
+                exc,
+                extra=extra,
+            )
             return await self._dead_letter(msg, exc, envelope.id)
-        log.warning("consumer %s: event %s failed on delivery %d: %r",
-                    self.durable, envelope.id, deliveries, exc, extra=extra)
+        log.warning(
+            "consumer %s: event %s failed on delivery %d: %r",
+            self.durable,
+            envelope.id,
+            deliveries,
+            exc,
+            extra=extra,
+        )
         await msg.nak(delay=self._delay(deliveries))
         return self._count(Outcome.RETRY)
 

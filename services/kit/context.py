@@ -47,7 +47,8 @@ class CallContext:
         return None if self.deadline is None else self.deadline - time.monotonic()
 
 
-_current: ContextVar[CallContext] = ContextVar("ukm_call", default=CallContext())
+# CallContext is frozen, so sharing one default instance is safe.
+_current: ContextVar[CallContext] = ContextVar("ukm_call", default=CallContext())  # noqa: B039
 
 
 def current_call() -> CallContext:

@@ -11,7 +11,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 # Serialises concurrent migrations of the same database (several replicas starting at once).
 _MIGRATION_LOCK_KEY = 0x554B4D  # "UKM"
@@ -43,7 +48,9 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
 
 def asyncpg_dsn(url: str) -> str:
     """The plain `postgresql://` form of a SQLAlchemy URL, for raw asyncpg connections."""
-    return sa.engine.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    return (
+        sa.engine.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    )
 
 
 def migrate(url: str, migrations_dir: Path, schema: str) -> None:

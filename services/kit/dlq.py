@@ -39,10 +39,16 @@ HEADER_ORIGINAL_SEQ = "Ukm-Original-Seq"
 HEADER_CONSUMER = "Ukm-Consumer"
 HEADER_ERROR = "Ukm-Error"
 HEADER_DELIVERIES = "Ukm-Deliveries"
-_DLQ_HEADERS = frozenset({
-    HEADER_ORIGINAL_SUBJECT, HEADER_ORIGINAL_STREAM, HEADER_ORIGINAL_SEQ,
-    HEADER_CONSUMER, HEADER_ERROR, HEADER_DELIVERIES,
-})
+_DLQ_HEADERS = frozenset(
+    {
+        HEADER_ORIGINAL_SUBJECT,
+        HEADER_ORIGINAL_STREAM,
+        HEADER_ORIGINAL_SEQ,
+        HEADER_CONSUMER,
+        HEADER_ERROR,
+        HEADER_DELIVERIES,
+    }
+)
 _MAX_ERROR_CHARS = 1000
 
 
@@ -84,15 +90,17 @@ async def dead_letter(
     """
     meta = msg.metadata
     headers = {k: v for k, v in (msg.headers or {}).items() if not k.startswith("Nats-")}
-    headers.update({
-        HEADER_ORIGINAL_SUBJECT: msg.subject,
-        HEADER_ORIGINAL_STREAM: meta.stream,
-        HEADER_ORIGINAL_SEQ: str(meta.sequence.stream),
-        HEADER_CONSUMER: consumer,
-        HEADER_ERROR: describe_error(error),
-        HEADER_DELIVERIES: str(meta.num_delivered),
-        "Nats-Msg-Id": f"{consumer}:{event_id or 'poison'}:{meta.sequence.stream}",
-    })
+    headers.update(
+        {
+            HEADER_ORIGINAL_SUBJECT: msg.subject,
+            HEADER_ORIGINAL_STREAM: meta.stream,
+            HEADER_ORIGINAL_SEQ: str(meta.sequence.stream),
+            HEADER_CONSUMER: consumer,
+            HEADER_ERROR: describe_error(error),
+            HEADER_DELIVERIES: str(meta.num_delivered),
+            "Nats-Msg-Id": f"{consumer}:{event_id or 'poison'}:{meta.sequence.stream}",
+        }
+    )
     await js.publish(dlq_subject(consumer), msg.data, headers=headers, stream=DLQ_STREAM)
 
 
@@ -161,7 +169,8 @@ async def replay_dlq(nc: NatsClient, *, consumer: str, limit: int | None = None)
             log.warning("dlq %s: seq %d is poison; left in place", consumer, letter.seq)
             continue
         headers = {
-            k: v for k, v in letter.headers.items()
+            k: v
+            for k, v in letter.headers.items()
             if not k.startswith("Nats-") and k not in _DLQ_HEADERS
         }
         headers["Nats-Msg-Id"] = f"replay:{letter.seq}:{letter.event_id}"

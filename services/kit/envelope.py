@@ -85,7 +85,7 @@ def unwrap(envelope: Envelope, message_type: type[M]) -> M:
             f"envelope {envelope.id} carries {envelope.data.TypeName() or '(nothing)'}, "
             f"not {message_type.DESCRIPTOR.full_name}"
         )
-    message = message_type()
+    message: M = message_type()
     envelope.data.Unpack(message)
     return message
 

@@ -15,12 +15,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import grpc
+from google.protobuf.message import DecodeError
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from services.kit import context as ctx
 from services.kit.auth import Authenticator
-from services.kit.errors import UkmError
+from services.kit.errors import InvalidArgument, UkmError
 from services.kit.metrics import ServerMetrics
 from services.kit.status import internal_status, to_rpc_status, trailing_metadata
 from services.kit.validation import Validator
@@ -60,16 +61,17 @@ class ServerPipeline(grpc.aio.ServerInterceptor):
         method = handler_call_details.method
         if handler is None or method.startswith(_QUIET_PREFIXES):
             return handler
+        deserializer = _tolerant(handler.request_deserializer)
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
                 self._wrap_unary(method, handler.unary_unary),
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=deserializer,
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream:
             return grpc.unary_stream_rpc_method_handler(
                 self._wrap_server_stream(method, handler.unary_stream),
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=deserializer,
                 response_serializer=handler.response_serializer,
             )
         return handler  # client/bidi streaming: none yet; add a wrapper when one appears
@@ -77,7 +79,7 @@ class ServerPipeline(grpc.aio.ServerInterceptor):
     def _wrap_unary(self, method: str, behaviour: Handler) -> Handler:
         async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
             async with _Call(self, method, context) as call:
-                self.validator.check(request)
+                self._check(request)
                 return await behaviour(request, context)
             return await call.abort()  # reached only when the call failed
 
@@ -88,13 +90,41 @@ class ServerPipeline(grpc.aio.ServerInterceptor):
     ) -> Callable[..., AsyncIterator[Any]]:
         async def stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
             async with _Call(self, method, context) as call:
-                self.validator.check(request)
+                self._check(request)
                 async for item in behaviour(request, context):
                     yield item
             if call.failure is not None:
                 await call.abort()
 
         return stream
+
+    def _check(self, request: Any) -> None:
+        if isinstance(request, _Undecodable):
+            raise InvalidArgument(f"the request body is not a valid {request.type_name} message")
+        self.validator.check(request)
+
+
+class _Undecodable:
+    """Stands in for a request whose bytes did not parse, so the pipeline can refuse it properly
+    (gRPC would otherwise answer UNKNOWN with the parser's internals)."""
+
+    def __init__(self, type_name: str) -> None:
+        self.type_name = type_name
+
+
+def _tolerant(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    if deserializer is None:
+        return None
+    message_type = getattr(deserializer, "__self__", None)
+    type_name = getattr(getattr(message_type, "DESCRIPTOR", None), "full_name", "request")
+
+    def parse(data: bytes) -> Any:
+        try:
+            return deserializer(data)
+        except DecodeError:
+            return _Undecodable(type_name)
+
+    return parse
 
 
 class _Call:
@@ -109,8 +139,11 @@ class _Call:
 
     async def __aenter__(self) -> _Call:
         self.started = time.perf_counter()
-        metadata = {key: value for key, value in self.context.invocation_metadata() or ()
-                    if isinstance(value, str)}
+        metadata = {
+            key: value
+            for key, value in self.context.invocation_metadata() or ()
+            if isinstance(value, str)
+        }
         remaining = self.context.time_remaining()
         call = ctx.CallContext(
             caller=self.pipeline.authenticator.authenticate(metadata, self.context),
@@ -121,7 +154,9 @@ class _Call:
         self.token = ctx.enter_call(call)
         self.request_id = call.request_id
         self.span_cm = _tracer.start_as_current_span(
-            self.method.lstrip("/"), context=propagate.extract(metadata), kind=SpanKind.SERVER,
+            self.method.lstrip("/"),
+            context=propagate.extract(metadata),
+            kind=SpanKind.SERVER,
             attributes={"rpc.system": "grpc", "rpc.method": self.method},
         )
         self.span = self.span_cm.__enter__()
@@ -133,8 +168,10 @@ class _Call:
             self.failure = to_rpc_status(exc, self.pipeline.domain)
             self.code = exc.code.name
             suppress = True
-            log.info("rpc refused", extra={"method": self.method, "code": self.code,
-                                           "error": exc.message})
+            log.info(
+                "rpc refused",
+                extra={"method": self.method, "code": self.code, "error": exc.message},
+            )
         elif isinstance(exc, Exception) and not isinstance(exc, grpc.aio.AbortError):
             self.failure = internal_status(self.request_id)
             self.code = "INTERNAL"
@@ -157,7 +194,8 @@ class _Call:
         """Send the recorded failure (with details in the trailers) to the client."""
         status = self.failure
         await self.context.abort(
-            _CODES.get(status.code, grpc.StatusCode.UNKNOWN), status.message,
+            _CODES.get(status.code, grpc.StatusCode.UNKNOWN),
+            status.message,
             trailing_metadata=trailing_metadata(status),
         )
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-import nats
 from nats.aio.client import Client as NatsClient
 
 __all__ = ["connect_nats"]
@@ -32,21 +32,29 @@ async def connect_nats(
         log.warning("nats %s: %s", name, exc or type(exc).__name__)
 
     async def on_disconnected() -> None:
-        log.warning("nats %s: disconnected from %s, reconnecting", name, url)
+        if not client.is_closed:  # closing on purpose also reports a disconnect
+            log.warning("nats %s: disconnected from %s, reconnecting", name, url)
 
     async def on_reconnected() -> None:
         log.info("nats %s: reconnected to %s", name, url)
 
-    return await nats.connect(
+    client = NatsClient()
+    # nats-py annotates these durations as int but takes float seconds; sub-second waits are
+    # what make a broker restart short for callers.
+    timings: dict[str, Any] = {
+        "reconnect_time_wait": reconnect_wait,
+        "connect_timeout": connect_timeout,
+        "ping_interval": ping_interval,
+    }
+    await client.connect(
         url,
         name=name,
         allow_reconnect=True,
         max_reconnect_attempts=-1,  # -1 = forever, including the first connect
-        reconnect_time_wait=reconnect_wait,
-        connect_timeout=connect_timeout,
-        ping_interval=ping_interval,
         max_outstanding_pings=3,
         error_cb=on_error,
         disconnected_cb=on_disconnected,
         reconnected_cb=on_reconnected,
+        **timings,
     )
+    return client

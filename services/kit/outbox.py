@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-import asyncpg  # type: ignore[import-untyped]
+import asyncpg
 import sqlalchemy as sa
 from google.protobuf.message import Message
 from nats.aio.client import Client as NatsClient
@@ -64,9 +64,7 @@ def outbox_table(metadata: sa.MetaData) -> sa.Table:
         ),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
     )
-    sa.Index(
-        "outbox_unpublished_idx", table.c.seq, postgresql_where=table.c.published_at.is_(None)
-    )
+    sa.Index("outbox_unpublished_idx", table.c.seq, postgresql_where=table.c.published_at.is_(None))
     sa.Index(
         "outbox_published_at_idx",
         table.c.published_at,
@@ -118,20 +116,29 @@ class RelayMetrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry if registry is not None else CollectorRegistry()
         self.published = Counter(
-            "ukm_outbox_published", "Outbox events acknowledged by JetStream",
-            ["outbox"], registry=self.registry,
+            "ukm_outbox_published",
+            "Outbox events acknowledged by JetStream",
+            ["outbox"],
+            registry=self.registry,
         )
         self.failed = Counter(
-            "ukm_outbox_publish_failures", "Outbox publishes that failed (retried later)",
-            ["outbox"], registry=self.registry,
+            "ukm_outbox_publish_failures",
+            "Outbox publishes that failed (retried later)",
+            ["outbox"],
+            registry=self.registry,
         )
         self.lag = Histogram(
-            "ukm_outbox_lag_seconds", "From the producing transaction to the JetStream ack",
-            ["outbox"], registry=self.registry, buckets=_LAG_BUCKETS,
+            "ukm_outbox_lag_seconds",
+            "From the producing transaction to the JetStream ack",
+            ["outbox"],
+            registry=self.registry,
+            buckets=_LAG_BUCKETS,
         )
         self.purged = Counter(
-            "ukm_outbox_purged", "Published outbox rows deleted after the retention",
-            ["outbox"], registry=self.registry,
+            "ukm_outbox_purged",
+            "Published outbox rows deleted after the retention",
+            ["outbox"],
+            registry=self.registry,
         )
 
 
@@ -246,9 +253,12 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Relay until cancelled. Never returns or raises otherwise: every failure is retried."""
-        listener = asyncio.create_task(self._listen(), name=f"outbox-listen-{self.channel}")
+        helpers = [
+            asyncio.create_task(self._listen(), name=f"outbox-listen-{self.channel}"),
+            # Its own task so that deleting old rows never delays publishing new ones.
+            asyncio.create_task(self._purge_forever(), name=f"outbox-purge-{self.channel}"),
+        ]
         backoff = _Backoff(self.max_backoff)
-        next_purge = time.monotonic()
         try:
             while True:
                 try:
@@ -262,13 +272,12 @@ class OutboxRelay:
                     await self._pause(backoff.next())
                     continue
                 backoff.reset()
-                if time.monotonic() >= next_purge:
-                    next_purge = await self._purge_round()
                 if result.fetched < self.batch_size:
                     await self._wait_for_work()
         finally:
-            listener.cancel()
-            await asyncio.gather(listener, return_exceptions=True)
+            for helper in helpers:
+                helper.cancel()
+            await asyncio.gather(*helpers, return_exceptions=True)
 
     async def publish_pending(self) -> BatchResult:
         """One round: lock the oldest unpublished rows, publish them concurrently, mark the
@@ -349,15 +358,15 @@ class OutboxRelay:
             self._metrics.purged.labels(self._label).inc(deleted)
         return deleted
 
-    async def _purge_round(self, limit: int = 10_000) -> float:
-        """Purge one chunk; returns when the next chunk is due (soon if more are left)."""
-        try:
-            deleted = await self.purge_published(limit=limit)
-        except Exception as exc:
-            log.warning("outbox %s: purge failed: %r", self._label, exc)
-            deleted = 0
-        # Chunks keep each delete short, so publishing never stalls behind a big purge.
-        return time.monotonic() + (0.0 if deleted >= limit else self.purge_interval)
+    async def _purge_forever(self, chunk: int = 10_000) -> None:
+        while True:
+            try:
+                deleted = await self.purge_published(limit=chunk)
+            except Exception as exc:
+                log.warning("outbox %s: purge failed: %r", self._label, exc)
+                deleted = 0
+            # Chunks keep each DELETE short; a full chunk means more is due right away.
+            await asyncio.sleep(0.1 if deleted >= chunk else self.purge_interval)
 
     async def _wait_for_work(self) -> None:
         with suppress(TimeoutError):

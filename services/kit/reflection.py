@@ -28,8 +28,10 @@ def enable_reflection(server: grpc.aio.Server, service_names: Sequence[str]) -> 
         response_serializer=reflection_pb2.ServerReflectionResponse.SerializeToString,
     )
     server.add_generic_rpc_handlers(
-        [grpc.method_handlers_generic_handler(name, {"ServerReflectionInfo": method})
-         for name in (V1ALPHA, V1)]
+        [
+            grpc.method_handlers_generic_handler(name, {"ServerReflectionInfo": method})
+            for name in (V1ALPHA, V1)
+        ]
     )
 
 

@@ -36,8 +36,9 @@ def run_service(service: str, settings: Settings | None = None) -> None:
 
     async def main() -> None:
         app = await factory(settings)
-        server = Server(app, settings, grpc_port=settings.grpc_port or 0,
-                        ops_port=settings.ops_port or 0)
+        server = Server(
+            app, settings, grpc_port=settings.grpc_port or 0, ops_port=settings.ops_port or 0
+        )
         await serve_until_signalled(server)
 
     uvloop.run(main())
@@ -46,8 +47,9 @@ def run_service(service: str, settings: Settings | None = None) -> None:
 async def start_in_process(service: str, settings: Settings) -> Server:
     """Build and start a service inside the running loop (tests, benchmarks)."""
     app = await load_app_factory(service)(settings)
-    server = Server(app, settings, grpc_port=settings.grpc_port or 0,
-                    ops_port=settings.ops_port or 0)
+    server = Server(
+        app, settings, grpc_port=settings.grpc_port or 0, ops_port=settings.ops_port or 0
+    )
     await server.start()
     return server
 

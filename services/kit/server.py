@@ -82,9 +82,14 @@ class Server:
         for register in app.register:
             register(self.server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
-        enable_reflection(self.server, [*app.service_names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name])
+        enable_reflection(
+            self.server,
+            [*app.service_names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name],
+        )
         address = f"{settings.host}:{self.requested_ports[0]}"
-        self.grpc_port = self.server.add_secure_port(address, server_credentials(settings, app.name))
+        self.grpc_port = self.server.add_secure_port(
+            address, server_credentials(settings, app.name)
+        )
         if self.grpc_port == 0:
             raise OSError(f"cannot listen on {address} (port taken?)")
         await self.server.start()

@@ -16,9 +16,9 @@ from services.kit.errors import (
     InvalidArgument,
     NotFound,
     ResourceExhausted,
+    UkmError,
     Unauthenticated,
     Unavailable,
-    UkmError,
 )
 
 STATUS_DETAILS_KEY = "grpc-status-details-bin"
@@ -49,11 +49,15 @@ def _details(error: UkmError, domain: str) -> list[Message]:
     if isinstance(error, NotFound):
         return [
             error_details_pb2.ResourceInfo(
-                resource_type=error.resource_type, resource_name=error.name, description=error.message
+                resource_type=error.resource_type,
+                resource_name=error.name,
+                description=error.message,
             )
         ]
     if isinstance(error, FailedPrecondition):  # also PermissionDenied
-        return [error_details_pb2.ErrorInfo(reason=error.reason, domain=domain, metadata=error.metadata)]
+        return [
+            error_details_pb2.ErrorInfo(reason=error.reason, domain=domain, metadata=error.metadata)
+        ]
     if isinstance(error, Unauthenticated):
         return [error_details_pb2.ErrorInfo(reason="UNAUTHENTICATED", domain=domain)]
     if isinstance(error, ResourceExhausted | Unavailable) and error.retry_after_seconds is not None:
@@ -93,7 +97,7 @@ def details_of(error: grpc.aio.AioRpcError) -> list[Message]:
 
 def _unpack(packed: any_pb2.Any) -> Message | None:
     for detail_type in _DETAIL_TYPES:
-        if packed.Is(detail_type.DESCRIPTOR):
+        if packed.TypeName() == detail_type.DESCRIPTOR.full_name:
             detail = detail_type()
             packed.Unpack(detail)
             return detail

@@ -90,8 +90,11 @@ async def ensure_streams(
     for service in topology.services.values():
         if service.stream:
             await ensure_stream(
-                js, name=service.stream, subjects=[service.subjects],
-                max_age=max_age, replicas=replicas,
+                js,
+                name=service.stream,
+                subjects=[service.subjects],
+                max_age=max_age,
+                replicas=replicas,
             )
             names.append(service.stream)
     await ensure_stream(

@@ -57,4 +57,6 @@ def server_credentials(settings: Settings, identity: str) -> grpc.ServerCredenti
 def channel_credentials(settings: Settings, identity: str) -> grpc.ChannelCredentials:
     """Client credentials presenting `identity`'s certificate and trusting the mesh CA."""
     key, cert, ca = _Material(settings, identity).read()
-    return grpc.ssl_channel_credentials(root_certificates=ca, private_key=key, certificate_chain=cert)
+    return grpc.ssl_channel_credentials(
+        root_certificates=ca, private_key=key, certificate_chain=cert
+    )

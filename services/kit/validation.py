@@ -24,7 +24,9 @@ class Validator:
         if not violations:
             return
         found = [FieldViolation(_field_path(v.proto.field), v.proto.message) for v in violations]
-        summary = "; ".join(f"{v.field}: {v.description}" if v.field else v.description for v in found)
+        summary = "; ".join(
+            f"{v.field}: {v.description}" if v.field else v.description for v in found
+        )
         raise InvalidArgument(f"invalid {message.DESCRIPTOR.name}: {summary}", found)
 
 

@@ -47,7 +47,9 @@ class RequestApi(rpc.RequestServiceServicer):
                 key=request.idempotency_key,
                 fingerprint=message_fingerprint(request, exclude=("idempotency_key",)),
             )
-        row, _ = await self.store.file(filing, idempotency=idempotency, event=events.request_created)
+        row, _ = await self.store.file(
+            filing, idempotency=idempotency, event=events.request_created
+        )
         return pb.CreateRequestResponse(request=mapping.to_proto(row))
 
     async def GetRequest(

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
+import sqlalchemy as sa
 from ukm.requests.v1 import events_pb2
 
 from services.requests.mapping import to_proto
 
 
-def request_created(row: Mapping[str, Any]) -> events_pb2.RequestCreated:
+def request_created(row: sa.RowMapping) -> events_pb2.RequestCreated:
     """`RequestCreated` carrying the request as stored."""
     return events_pb2.RequestCreated(request=to_proto(row))

@@ -7,6 +7,7 @@ from datetime import UTC as _UTC
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from google.protobuf import json_format
 from google.protobuf.timestamp_pb2 import Timestamp
 from ukm.common.v1 import media_pb2
@@ -49,7 +50,9 @@ def new_request(message: requests_service_pb2.CreateRequestRequest) -> NewReques
             apartment_id=address.apartment_id or None,
         ),
         source=SOURCE.key(message.source) if message.source else None,
-        acceptance_mode=ACCEPTANCE.key(message.acceptance_mode) if message.acceptance_mode else None,
+        acceptance_mode=ACCEPTANCE.key(message.acceptance_mode)
+        if message.acceptance_mode
+        else None,
         applicant_id=message.applicant_id or None,
         media=tuple(json_format.MessageToDict(m) for m in message.media),
     )
@@ -64,13 +67,15 @@ def list_filter(message: requests_service_pb2.ListRequestsRequest) -> ListFilter
         applicant_id=message.applicant_id or None,
         building_id=message.building_id or None,
         created_after=message.created_after.ToDatetime(tzinfo=_UTC)
-        if message.HasField("created_after") else None,
+        if message.HasField("created_after")
+        else None,
         created_before=message.created_before.ToDatetime(tzinfo=_UTC)
-        if message.HasField("created_before") else None,
+        if message.HasField("created_before")
+        else None,
     )
 
 
-def to_proto(row: Mapping[str, Any]) -> request_pb2.Request:
+def to_proto(row: sa.RowMapping) -> request_pb2.Request:
     """A stored row as the `Request` resource."""
     request = request_pb2.Request(
         request_number=row["number"],
@@ -108,5 +113,3 @@ def to_proto(row: Mapping[str, Any]) -> request_pb2.Request:
 def _stamp(target: Timestamp, value: datetime | None) -> None:
     if value is not None:
         target.FromDatetime(value)
-
-

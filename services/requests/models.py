@@ -29,7 +29,7 @@ requests = sa.Table(
     sa.Column("acceptance_mode", sa.Text, nullable=False),
     sa.Column("media", JSONB, nullable=False, server_default="[]"),
     sa.Column("executor_id", UUID(as_uuid=False)),
-    # Sub-records of the lifecycle, stored as the proto's JSON form (the lifecycle issue fills them).
+    # Lifecycle sub-records as the proto JSON form (the lifecycle issue fills them).
     sa.Column("assignment", JSONB),
     sa.Column("materials", JSONB),
     sa.Column("completion", JSONB),
@@ -73,7 +73,9 @@ idempotency_keys = sa.Table(
     sa.Column("key", sa.Text, primary_key=True),
     sa.Column("fingerprint", sa.Text, nullable=False),
     sa.Column("request_number", sa.Text, sa.ForeignKey(requests.c.number)),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
 )
 
 outbox = outbox_table(metadata)

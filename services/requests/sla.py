@@ -17,12 +17,14 @@ class SlaTarget:
 
 
 # DOMAIN.md defaults, by urgency key.
-DEFAULT_TARGETS: Mapping[str, SlaTarget] = MappingProxyType({
-    "critical": SlaTarget(timedelta(minutes=30), timedelta(hours=4)),
-    "high": SlaTarget(timedelta(hours=2), timedelta(hours=24)),
-    "medium": SlaTarget(timedelta(hours=8), timedelta(days=3)),
-    "low": SlaTarget(timedelta(hours=24), timedelta(days=5)),
-})
+DEFAULT_TARGETS: Mapping[str, SlaTarget] = MappingProxyType(
+    {
+        "critical": SlaTarget(timedelta(minutes=30), timedelta(hours=4)),
+        "high": SlaTarget(timedelta(hours=2), timedelta(hours=24)),
+        "medium": SlaTarget(timedelta(hours=8), timedelta(days=3)),
+        "low": SlaTarget(timedelta(hours=24), timedelta(days=5)),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,9 @@ class SlaPolicy:
             return self.by_category[(category, urgency)]
         return self.by_urgency[urgency]
 
-    def deadlines(self, category: str, urgency: str, created: datetime) -> tuple[datetime, datetime]:
+    def deadlines(
+        self, category: str, urgency: str, created: datetime
+    ) -> tuple[datetime, datetime]:
         """Response and resolution due times for a request created at `created`."""
         target = self.target(category, urgency)
         return created + target.respond, created + target.resolve

@@ -4,7 +4,7 @@ reading and listing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,7 +22,7 @@ from services.requests import models
 from services.requests.domain import Filing
 from services.requests.numbering import business_day, format_number
 
-Row = Mapping[str, Any]
+Row = sa.RowMapping
 
 
 @dataclass(frozen=True)
@@ -77,14 +77,22 @@ class RequestStore:
             if idempotency is not None:
                 await session.execute(
                     sa.update(models.idempotency_keys)
-                    .where(models.idempotency_keys.c.scope == idempotency.scope,
-                           models.idempotency_keys.c.key == idempotency.key)
+                    .where(
+                        models.idempotency_keys.c.scope == idempotency.scope,
+                        models.idempotency_keys.c.key == idempotency.key,
+                    )
                     .values(request_number=number)
                 )
             stored = await self._get(session, number)
-            await enqueue(session, models.outbox, event(stored), domain="requests",
-                          source="requests", aggregate_id=number,
-                          traceparent=current_traceparent())
+            await enqueue(
+                session,
+                models.outbox,
+                event(stored),
+                domain="requests",
+                source="requests",
+                aggregate_id=number,
+                traceparent=current_traceparent(),
+            )
             return stored, True
 
     async def _claim_key(self, session: AsyncSession, idem: IdempotencyKey) -> Row | None:
@@ -104,8 +112,9 @@ class RequestStore:
             return None
         earlier = (
             await session.execute(
-                sa.select(keys.c.fingerprint, keys.c.request_number)
-                .where(keys.c.scope == idem.scope, keys.c.key == idem.key)
+                sa.select(keys.c.fingerprint, keys.c.request_number).where(
+                    keys.c.scope == idem.scope, keys.c.key == idem.key
+                )
             )
         ).one()
         if earlier.fingerprint != idem.fingerprint:
@@ -136,10 +145,14 @@ class RequestStore:
 
     async def _get(self, session: AsyncSession, number: str) -> Row:
         row = (
-            await session.execute(
-                sa.select(models.requests).where(models.requests.c.number == number)
+            (
+                await session.execute(
+                    sa.select(models.requests).where(models.requests.c.number == number)
+                )
             )
-        ).mappings().first()
+            .mappings()
+            .first()
+        )
         if row is None:
             raise NotFound("request", number)
         return row
@@ -150,7 +163,7 @@ class RequestStore:
         """Newest first; `after` is the (created_at, number) of the previous page's last row."""
         table = models.requests
         query = sa.select(table).order_by(table.c.created_at.desc(), table.c.number.desc())
-        conditions = []
+        conditions: list[sa.ColumnElement[bool]] = []
         if filters.statuses:
             conditions.append(table.c.status.in_(filters.statuses))
         if filters.categories:

@@ -15,7 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-from google.protobuf import descriptor_pb2, message_factory
+import grpc_tools
+from google.api import annotations_pb2
+from google.protobuf import (
+    descriptor_pb2,
+    message_factory,
+)
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_tools import protoc
 
@@ -63,19 +68,25 @@ message Echo {
 
 def build_echo_descriptor(directory: Path) -> Path:
     """Compile the echo contract into a descriptor set (with imports), as Envoy needs it."""
-    import grpc_tools
-
     directory.mkdir(parents=True, exist_ok=True)
     source = directory / "test" / "echo" / "v1" / "echo.proto"
     source.parent.mkdir(parents=True, exist_ok=True)
     source.write_text(ECHO_PROTO)
     output = directory / "echo.binpb"
-    google_protos = Path(__import__("google.api", fromlist=["_"]).__path__[0]).parent.parent
+    # googleapis-common-protos installs google/api/*.proto next to the generated modules.
+    google_protos = Path(annotations_pb2.__file__).parents[2]
     well_known = Path(grpc_tools.__file__).parent / "_proto"
-    code = protoc.main([
-        "protoc", f"-I{directory}", f"-I{google_protos}", f"-I{well_known}",
-        "--include_imports", f"--descriptor_set_out={output}", str(source),
-    ])
+    code = protoc.main(
+        [
+            "protoc",
+            f"-I{directory}",
+            f"-I{google_protos}",
+            f"-I{well_known}",
+            "--include_imports",
+            f"--descriptor_set_out={output}",
+            str(source),
+        ]
+    )
     if code != 0:
         raise RuntimeError(f"protoc failed ({code}) on {source}")
     return output
@@ -84,8 +95,13 @@ def build_echo_descriptor(directory: Path) -> Path:
 def echo_topology(*, grpc_port: int, edge: Edge) -> Topology:
     """A topology with one service, `echo`, hosting EchoService; and the usual clients."""
     echo = Service(
-        name="echo", grpc_port=grpc_port, ops_port=grpc_port + 1,
-        grpc_services=(ECHO_SERVICE,), schema=None, stream=None, calls=(),
+        name="echo",
+        grpc_port=grpc_port,
+        ops_port=grpc_port + 1,
+        grpc_services=(ECHO_SERVICE,),
+        schema=None,
+        stream=None,
+        calls=(),
     )
     clients = {"operator": Client("operator", "client"), "envoy": Client("envoy", "svc")}
     return Topology("ukm.local", edge, nats_port=0, services={"echo": echo}, clients=clients)
@@ -95,8 +111,11 @@ def message_classes(descriptor_path: Path) -> dict[str, Any]:
     """The echo messages as Python classes, by short name, built from the descriptor set."""
     files = descriptor_pb2.FileDescriptorSet.FromString(descriptor_path.read_bytes()).file
     classes = message_factory.GetMessages(list(files))
-    return {name.rsplit(".", 1)[1]: cls for name, cls in classes.items()
-            if name.startswith("test.echo.v1.")}
+    return {
+        name.rsplit(".", 1)[1]: cls
+        for name, cls in classes.items()
+        if name.startswith("test.echo.v1.")
+    }
 
 
 @dataclass
@@ -104,6 +123,7 @@ class Seen:
     """One call as the upstream saw it."""
 
     method: str
+    name: str
     metadata: dict[str, str]
 
 
@@ -115,7 +135,7 @@ class EchoUpstream:
     descriptor_path: Path
     port: int
     identity: str = "echo"
-    # Fail the first N calls of a method with UNAVAILABLE (retry tests).
+    # Fail the first N calls for a request `name` with UNAVAILABLE (retry tests).
     fail_first: dict[str, int] = field(default_factory=dict)
     seen: list[Seen] = field(default_factory=list)
     server: grpc.aio.Server | None = None
@@ -141,17 +161,22 @@ class EchoUpstream:
             await self.server.stop(grace=None)
             self.server = None
 
+    def calls(self, method: str, name: str) -> int:
+        """How many calls of `method` for request `name` arrived."""
+        return sum(1 for s in self.seen if s.method == method and s.name == name)
+
     def _handler(self) -> grpc.GenericRpcHandler:
         classes = message_classes(self.descriptor_path)
         echo_cls = classes["Echo"]
 
         def unary(method: str, request_cls: Any) -> grpc.RpcMethodHandler:
             async def handle(request: Any, context: grpc.aio.ServicerContext) -> Any:
-                metadata = {k: v for k, v in context.invocation_metadata() or ()
-                            if isinstance(v, str)}
-                self.seen.append(Seen(method, metadata))
-                attempt = sum(1 for s in self.seen if s.method == method)
-                if attempt <= self.fail_first.get(method, 0):
+                metadata = {
+                    k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)
+                }
+                self.seen.append(Seen(method, request.name, metadata))
+                attempt = self.calls(method, request.name)
+                if attempt <= self.fail_first.get(request.name, 0):
                     await context.abort(grpc.StatusCode.UNAVAILABLE, "warming up")
                 return echo_cls(
                     name=request.name,
@@ -167,27 +192,29 @@ class EchoUpstream:
                 response_serializer=echo_cls.SerializeToString,
             )
 
-        return grpc.method_handlers_generic_handler(ECHO_SERVICE, {
-            "GetEcho": unary("GetEcho", classes["GetEchoRequest"]),
-            "CreateEcho": unary("CreateEcho", classes["CreateEchoRequest"]),
-        })
+        return grpc.method_handlers_generic_handler(
+            ECHO_SERVICE,
+            {
+                "GetEcho": unary("GetEcho", classes["GetEchoRequest"]),
+                "CreateEcho": unary("CreateEcho", classes["CreateEchoRequest"]),
+            },
+        )
 
 
-def unary_call(
-    channel: grpc.aio.Channel, method: str, descriptor_path: Path
-) -> Callable[..., Any]:
+def unary_call(channel: grpc.aio.Channel, method: str, descriptor_path: Path) -> Callable[..., Any]:
     """A callable for `EchoService/<method>` on `channel` returning decoded `Echo` messages."""
     classes = message_classes(descriptor_path)
-    return channel.unary_unary(
+    call: Callable[..., Any] = channel.unary_unary(
         f"/{ECHO_SERVICE}/{method}",
         request_serializer=lambda message: message.SerializeToString(),
         response_deserializer=classes["Echo"].FromString,
     )
+    return call
 
 
-async def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+async def wait_for(predicate: Callable[[], bool], within: float = 5.0) -> None:
     """Poll `predicate` (cheap, synchronous) until true."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + within
     while not predicate():
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError("condition not met in time")

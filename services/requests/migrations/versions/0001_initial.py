@@ -62,14 +62,27 @@ def upgrade() -> None:
         ),
         schema=SCHEMA,
     )
-    op.create_index("requests_listing", "requests", [sa.text("created_at DESC"),
-                    sa.text("number DESC")], schema=SCHEMA)
-    op.create_index("requests_by_status", "requests", ["status", sa.text("created_at DESC")],
-                    schema=SCHEMA)
-    op.create_index("requests_by_applicant", "requests",
-                    ["applicant_id", sa.text("created_at DESC")], schema=SCHEMA)
-    op.create_index("requests_by_building", "requests",
-                    ["building_id", sa.text("created_at DESC")], schema=SCHEMA)
+    op.create_index(
+        "requests_listing",
+        "requests",
+        [sa.text("created_at DESC"), sa.text("number DESC")],
+        schema=SCHEMA,
+    )
+    op.create_index(
+        "requests_by_status", "requests", ["status", sa.text("created_at DESC")], schema=SCHEMA
+    )
+    op.create_index(
+        "requests_by_applicant",
+        "requests",
+        ["applicant_id", sa.text("created_at DESC")],
+        schema=SCHEMA,
+    )
+    op.create_index(
+        "requests_by_building",
+        "requests",
+        ["building_id", sa.text("created_at DESC")],
+        schema=SCHEMA,
+    )
     op.create_table(
         "request_number_counters",
         sa.Column("day", sa.Date, primary_key=True),
@@ -82,8 +95,9 @@ def upgrade() -> None:
         sa.Column("key", sa.Text, primary_key=True),
         sa.Column("fingerprint", sa.Text, nullable=False),
         sa.Column("request_number", sa.Text, sa.ForeignKey(f"{SCHEMA}.requests.number")),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         schema=SCHEMA,
     )
     # The kit owns the shape of the event tables; every service creates its own pair.

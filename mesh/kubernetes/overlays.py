@@ -1,0 +1,328 @@
+"""Kustomizations (base, dev, prod), the namespace, and prod's cert-manager resources."""
+
+from __future__ import annotations
+
+import ipaddress
+import tomllib
+from typing import Any
+
+import yaml
+from cryptography import x509
+
+from mesh.envoy import GATEWAY_IDENTITY
+from mesh.kubernetes.common import (
+    APP_IMAGE,
+    DEV_IMAGE_TAG,
+    DEV_NODE_PORTS,
+    DEV_SECRETS,
+    LABEL_PART_OF,
+    NAMESPACE,
+    NATS,
+    POSTGRES,
+    PROD_IMAGE,
+    REDIS,
+    ROOT,
+    SECRET_ENV,
+    Json,
+    env_config_map,
+    pki_secret,
+    selector,
+    service_secret,
+    service_settings,
+)
+from mesh.pki import leaf_sans
+from mesh.topology import Service, Topology
+
+# --- prod: certificates, external data stores ----------------------------------------------
+
+
+def certificate(topology: Topology, identity: str) -> Json:
+    """A cert-manager Certificate with exactly the names `mesh.pki` puts in a leaf."""
+    names = leaf_sans(identity, topology.spiffe_id(identity))
+    spec: Json = {
+        "secretName": pki_secret(identity),
+        "commonName": identity,
+        "subject": {"organizations": ["UKM"]},
+        # Short-lived like the local PKI; cert-manager re-issues at two thirds of the lifetime.
+        "duration": "24h",
+        "renewBefore": "8h",
+        "privateKey": {"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"},
+        "usages": ["digital signature", "server auth", "client auth"],
+        "uris": [str(n.value) for n in names if isinstance(n, x509.UniformResourceIdentifier)],
+        "dnsNames": [str(n.value) for n in names if isinstance(n, x509.DNSName)],
+        "ipAddresses": [
+            str(n.value)
+            for n in names
+            if isinstance(n, x509.IPAddress) and isinstance(n.value, ipaddress.IPv4Address)
+        ],
+        "issuerRef": {"name": "ukm-mesh-ca", "kind": "Issuer", "group": "cert-manager.io"},
+    }
+    return {
+        "apiVersion": "cert-manager.io/v1",
+        "kind": "Certificate",
+        "metadata": {"name": pki_secret(identity), "labels": {LABEL_PART_OF: "ukm"}},
+        "spec": spec,
+    }
+
+
+def cluster_identities(topology: Topology) -> list[str]:
+    """Identities that run in the cluster: every service and the gateway."""
+    return [*topology.services, GATEWAY_IDENTITY]
+
+
+def prod_certificates(topology: Topology) -> list[Json]:
+    """The mesh CA issuer (its key pair is a Secret made out of band) and one Certificate per
+    in-cluster identity."""
+    issuer = {
+        "apiVersion": "cert-manager.io/v1",
+        "kind": "Issuer",
+        "metadata": {"name": "ukm-mesh-ca", "labels": {LABEL_PART_OF: "ukm"}},
+        "spec": {"ca": {"secretName": "ukm-mesh-ca"}},
+    }
+    return [issuer, *(certificate(topology, name) for name in cluster_identities(topology))]
+
+
+# --- kustomizations ------------------------------------------------------------------------
+
+
+def _kustomization(**fields: Any) -> Json:
+    return {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", **fields}
+
+
+def base_kustomization(topology: Topology) -> Json:
+    """k8s/base: namespace, policies, NATS, the services, the gateway, and the generators."""
+    return _kustomization(
+        namespace=NAMESPACE,
+        resources=[
+            "namespace.yaml",
+            "network-policies.yaml",
+            "nats.yaml",
+            *(f"services/{name}.yaml" for name in topology.services),
+            "gateway.yaml",
+        ],
+        configMapGenerator=[
+            *(
+                {
+                    "name": env_config_map(name),
+                    "literals": [f"{k}={v}" for k, v in service_settings(topology, s).items()],
+                }
+                for name, s in topology.services.items()
+            ),
+            {"name": "envoy-config", "files": ["envoy.yaml=gateway/envoy.yaml"]},
+            {"name": "nats-config", "files": ["nats.conf=nats/nats.conf"]},
+        ],
+    )
+
+
+def _json_patch(kind: str, name: str, operations: list[Json]) -> Json:
+    return {"target": {"kind": kind, "name": name}, "patch": yaml.safe_dump(operations)}
+
+
+def _workloads(topology: Topology) -> list[str]:
+    return [*topology.services, GATEWAY_IDENTITY]
+
+
+def dev_watch_command(service: Service) -> list[str]:
+    """The dev container's command: restart `ukm serve` whenever Tilt syncs code into /app."""
+    return [
+        "watchfiles",
+        "--target-type",
+        "command",
+        "--sigint-timeout",
+        "30",
+        f"ukm serve {service.name}",
+        "/app/services",
+        "/app/mesh",
+        "/app/ukmctl",
+        "/app/gen/python",
+    ]
+
+
+def dev_kustomization(topology: Topology) -> Json:
+    """k8s/overlays/dev: kind, one replica each, the local image, live code reload."""
+    patches = []
+    for name in _workloads(topology):
+        patches.append(
+            _json_patch(
+                "HorizontalPodAutoscaler",
+                name,
+                [
+                    {"op": "replace", "path": "/spec/minReplicas", "value": 1},
+                    {"op": "replace", "path": "/spec/maxReplicas", "value": 1},
+                ],
+            )
+        )
+    for service in topology.services.values():
+        command = dev_watch_command(service)
+        patches.append(
+            _json_patch(
+                "Deployment",
+                service.name,
+                [
+                    {
+                        "op": "add",
+                        "path": "/spec/template/spec/containers/0/command",
+                        "value": command[:1],
+                    },
+                    {
+                        "op": "replace",
+                        "path": "/spec/template/spec/containers/0/args",
+                        "value": command[1:],
+                    },
+                    # Tilt's live update writes the synced files into the container.
+                    {
+                        "op": "replace",
+                        "path": "/spec/template/spec/containers/0/securityContext/readOnlyRootFilesystem",
+                        "value": False,
+                    },
+                ],
+            )
+        )
+    patches.append(
+        _json_patch(
+            "Service",
+            GATEWAY_IDENTITY,
+            [
+                {"op": "add", "path": "/spec/type", "value": "NodePort"},
+                *(
+                    {
+                        "op": "add",
+                        "path": f"/spec/ports/{index}/nodePort",
+                        "value": DEV_NODE_PORTS[port],
+                    }
+                    for index, port in enumerate(("https", "mesh"))
+                ),
+            ],
+        )
+    )
+    secret_files = DEV_SECRETS
+    generators: list[Json] = [
+        {
+            "name": pki_secret(identity),
+            "type": "kubernetes.io/tls",
+            "files": [
+                f"tls.crt={secret_files}/pki/{identity}.crt",
+                f"tls.key={secret_files}/pki/{identity}.key",
+                f"ca.crt={secret_files}/pki/ca.crt",
+            ],
+        }
+        for identity in cluster_identities(topology)
+    ]
+    generators += [
+        {
+            "name": service_secret(name),
+            "files": [f"{key}={secret_files}/{key}" for key in SECRET_ENV.values()],
+        }
+        for name in topology.services
+    ]
+    generators += [
+        {"name": POSTGRES, "files": [f"password={secret_files}/postgres-password"]},
+        {"name": REDIS, "files": [f"password={secret_files}/redis-password"]},
+    ]
+    return _kustomization(
+        namespace=NAMESPACE,
+        resources=["../../base", "postgres.yaml", "redis.yaml"],
+        images=[{"name": APP_IMAGE, "newName": APP_IMAGE, "newTag": DEV_IMAGE_TAG}],
+        configMapGenerator=[
+            # Code reloads restart the process: don't wait for endpoint propagation in dev.
+            {
+                "name": env_config_map(name),
+                "behavior": "merge",
+                "literals": ["UKM_DRAIN_SECONDS=0.5"],
+            }
+            for name in topology.services
+        ],
+        secretGenerator=generators,
+        patches=patches,
+    )
+
+
+def project_version() -> str:
+    """The platform's version (pyproject.toml): the production image tag."""
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        return str(tomllib.load(handle)["project"]["version"])
+
+
+def _spread(name: str, *, required: bool) -> Json:
+    term = {
+        "labelSelector": {"matchLabels": selector(name)},
+        "topologyKey": "kubernetes.io/hostname",
+    }
+    if required:
+        anti = {"requiredDuringSchedulingIgnoredDuringExecution": [term]}
+    else:
+        anti = {
+            "preferredDuringSchedulingIgnoredDuringExecution": [
+                {"weight": 100, "podAffinityTerm": term},
+            ]
+        }
+    return {
+        "affinity": {"podAntiAffinity": anti},
+        "topologySpreadConstraints": [
+            {
+                "maxSkew": 1,
+                "topologyKey": "topology.kubernetes.io/zone",
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": {"matchLabels": selector(name)},
+            }
+        ],
+    }
+
+
+def prod_kustomization(topology: Topology) -> Json:
+    """k8s/overlays/prod: ≥ 2 replicas spread over nodes, pinned image, cert-manager, external
+    data stores (URLs in the `<service>-secrets` Secrets, created by the operator)."""
+    patches = []
+    for name in _workloads(topology):
+        patches.append(
+            _json_patch(
+                "HorizontalPodAutoscaler",
+                name,
+                [
+                    {"op": "replace", "path": "/spec/minReplicas", "value": 2},
+                    {"op": "replace", "path": "/spec/maxReplicas", "value": 10},
+                ],
+            )
+        )
+        patches.append(
+            _json_patch(
+                "Deployment",
+                name,
+                [
+                    {"op": "add", "path": f"/spec/template/spec/{key}", "value": value}
+                    for key, value in _spread(name, required=False).items()
+                ],
+            )
+        )
+    patches.append(
+        _json_patch(
+            "StatefulSet",
+            NATS,
+            [
+                {"op": "add", "path": f"/spec/template/spec/{key}", "value": value}
+                for key, value in _spread(NATS, required=True).items()
+            ],
+        )
+    )
+    return _kustomization(
+        namespace=NAMESPACE,
+        resources=["../../base", "certificates.yaml", "network-policies.yaml"],
+        images=[{"name": APP_IMAGE, "newName": PROD_IMAGE, "newTag": project_version()}],
+        patches=patches,
+    )
+
+
+def namespace() -> Json:
+    """The `ukm` namespace, with the restricted Pod Security Standard enforced."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {
+            "name": NAMESPACE,
+            "labels": {
+                LABEL_PART_OF: "ukm",
+                "pod-security.kubernetes.io/enforce": "restricted",
+                "pod-security.kubernetes.io/warn": "restricted",
+            },
+        },
+    }

@@ -1,0 +1,258 @@
+"""The pods as processes on this machine: what the manifests tell the kubelet to run, run here.
+
+The rendered NATS config runs as a real 3-node JetStream cluster (only addresses and data paths
+swapped for local ones); the requests Deployment's init containers and service container run
+with the exact command, arguments and environment the pod gets, except that Secret values become
+this machine's database/Redis URLs, the PKI volume a local folder laid out like the volume, and
+the NATS Service name the local cluster. The service must become ready on its readiness probe
+and stop cleanly on SIGTERM within its termination grace period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import nats
+import pytest
+
+from mesh import kubernetes as k8s
+from mesh.infra import free_port, port_in_use
+from mesh.topology import Topology
+from tests.k8s.manifests import Obj, Rendered, config_map_data, mount_pki, pod_spec
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def _get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+    except OSError:
+        return 0
+
+
+def _wait(predicate: object, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if callable(predicate) and predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def _probe_url(container: Obj, probe: str) -> str:
+    get = container[probe]["httpGet"]
+    port = get["port"]
+    if isinstance(port, str):
+        port = next(p["containerPort"] for p in container["ports"] if p["name"] == port)
+    return f"http://127.0.0.1:{port}{get['path']}"
+
+
+def _probe_budget(container: Obj, probe: str) -> float:
+    spec = container[probe]
+    return float(spec["periodSeconds"] * spec["failureThreshold"])
+
+
+# --- the NATS StatefulSet as three processes -----------------------------------------------
+
+
+@dataclass
+class NatsCluster:
+    client_urls: list[str]
+    processes: list[subprocess.Popen[bytes]]
+
+
+@pytest.fixture(scope="module")
+def nats_cluster(prod: Rendered, tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsCluster]:
+    statefulset = prod.get("StatefulSet", k8s.NATS)
+    container = pod_spec(statefulset)["containers"][0]
+    assert container["args"][:2] == ["--config", "/etc/nats/nats.conf"]
+    text = config_map_data(prod, "nats-config")["nats.conf"]
+    replicas = statefulset["spec"]["replicas"]
+    root = tmp_path_factory.mktemp("nats-cluster")
+    cluster_ports = [free_port() for _ in range(replicas)]
+    routes = ",".join(f"nats://127.0.0.1:{port}" for port in cluster_ports)
+    processes, clients, monitors = [], [], []
+    try:
+        for index in range(replicas):
+            client, monitor = free_port(), free_port()
+            node = root / f"nats-{index}"
+            node.mkdir()
+            config = node / "nats.conf"
+            # Only the data paths change; listen addresses and routes come as flags.
+            config.write_text(
+                text.replace("/data/jetstream", str(node / "jetstream")).replace(
+                    "/var/run/nats/nats.pid", str(node / "nats.pid")
+                )
+            )
+            argv = [
+                str(BIN / container["command"][0]),
+                "--config",
+                str(config),
+                "-a",
+                "127.0.0.1",
+                "-p",
+                str(client),
+                "-m",
+                str(monitor),
+                "--cluster",
+                f"nats://127.0.0.1:{cluster_ports[index]}",
+                "--routes",
+                routes,
+            ]
+            env = {**os.environ, "POD_NAME": f"{k8s.NATS}-{index}"}  # the fieldRef
+            log = (node / "nats.log").open("wb")
+            processes.append(subprocess.Popen(argv, env=env, stdout=log, stderr=log))
+            clients.append(f"nats://127.0.0.1:{client}")
+            monitors.append(monitor)
+        for monitor in monitors:
+            ready = _probe_url(
+                {**container, "ports": [{"name": "monitor", "containerPort": monitor}]},
+                "readinessProbe",
+            )
+            _wait(lambda url=ready: _get(url) == 200, 30, f"NATS readiness {ready}")
+        yield NatsCluster(clients, processes)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+# --- the requests pod as processes ---------------------------------------------------------
+
+
+def _entrypoint() -> list[str]:
+    for line in (ROOT / "Dockerfile").read_text().splitlines():
+        if line.startswith("ENTRYPOINT "):
+            entry: list[str] = json.loads(line.removeprefix("ENTRYPOINT "))
+    return entry
+
+
+def _argv(container: Obj) -> list[str]:
+    command = container.get("command") or _entrypoint()
+    program = {"ukm": str(BIN / "ukm"), "python": sys.executable}[command[0]]
+    return [program, *command[1:], *container.get("args", [])]
+
+
+def _environment(
+    rendered: Rendered,
+    container: Obj,
+    secrets: dict[tuple[str, str], str],
+    overrides: dict[str, str],
+) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UKM_")}
+    env.update(PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1")  # the image's ENV
+    for source in container.get("envFrom", []):
+        env.update(config_map_data(rendered, source["configMapRef"]["name"]))
+    for variable in container.get("env", []):
+        if "value" in variable:
+            env[variable["name"]] = variable["value"]
+        else:
+            ref = variable["valueFrom"]["secretKeyRef"]
+            env[variable["name"]] = secrets[(ref["name"], ref["key"])]
+    for key, value in overrides.items():
+        assert key in env, f"{key} is not set by the manifests"
+        env[key] = value
+    return env
+
+
+async def test_requests_pod_starts_becomes_ready_and_stops(
+    prod: Rendered,
+    topology: Topology,
+    nats_cluster: NatsCluster,
+    database_url: str,
+    redis_url: str,
+    pki_dir: Path,
+    tmp_path: Path,
+) -> None:
+    name = "requests"
+    service = topology.service(name)
+    busy = [p for p in (service.grpc_port, service.ops_port) if port_in_use("127.0.0.1", p)]
+    assert not busy, f"ports {busy} are taken (a running `make up`?): the pod uses them as-is"
+    deployment = prod.get("Deployment", name)
+    pod = pod_spec(deployment)
+    secrets = {
+        (k8s.service_secret(name), "database-url"): database_url,
+        (k8s.service_secret(name), "redis-url"): redis_url,
+    }
+    overrides = {"UKM_NATS_URL": nats_cluster.client_urls[0]}
+    logs = tmp_path / "logs"
+    logs.mkdir()
+
+    def run_init(container: Obj) -> None:
+        mounts = {m["name"] for m in container.get("volumeMounts", [])}
+        extra = (
+            {"UKM_PKI_DIR": str(mount_pki(deployment, pki_dir, tmp_path / "pki"))}
+            if ("pki" in mounts)
+            else {}
+        )
+        env = _environment(prod, container, secrets, {**overrides, **extra})
+        result = subprocess.run(
+            _argv(container),
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=150,
+        )
+        assert result.returncode == 0, (
+            f"init container {container['name']} failed:\n{result.stdout}{result.stderr}"
+        )
+
+    for container in pod["initContainers"]:
+        await asyncio.to_thread(run_init, container)
+
+    # The streams init container made every stream with the manifests' replica count.
+    client = await nats.connect(nats_cluster.client_urls[1])
+    try:
+        info = await client.jetstream().stream_info(service.stream or "")
+        assert info.config.num_replicas == k8s.STREAM_REPLICAS
+        assert info.cluster is not None and len(info.cluster.replicas or []) == 2
+    finally:
+        await client.close()
+
+    main = pod["containers"][0]
+    mounted = mount_pki(deployment, pki_dir, tmp_path / "pki")
+    env = _environment(prod, main, secrets, {**overrides, "UKM_PKI_DIR": str(mounted)})
+    assert env["UKM_HOST"] == "0.0.0.0"  # as in the pod: the kubelet and Envoy dial the pod IP
+    with (logs / f"{name}.log").open("wb") as log:
+        process = subprocess.Popen(_argv(main), env=env, cwd=ROOT, stdout=log, stderr=log)
+    try:
+        ready = _probe_url(main, "readinessProbe")
+
+        def is_ready() -> bool:
+            assert process.poll() is None, (logs / f"{name}.log").read_text()
+            return _get(ready) == 200
+
+        budget = _probe_budget(main, "startupProbe") + _probe_budget(main, "readinessProbe")
+        await asyncio.to_thread(_wait, is_ready, budget, f"{name} {ready}")
+        assert _get(_probe_url(main, "livenessProbe")) == 200
+        assert _get(_probe_url(main, "startupProbe")) == 200
+        process.terminate()  # what the kubelet sends
+        grace = pod["terminationGracePeriodSeconds"]
+        started = time.monotonic()
+        code = await asyncio.to_thread(process.wait, grace)
+        assert code == 0, (logs / f"{name}.log").read_text()
+        assert time.monotonic() - started < grace
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

@@ -1,0 +1,387 @@
+"""The rendered Envoy configuration: accepted by `envoy --mode validate`, and shaped as the mesh
+requires (routes for every service, mTLS everywhere it matters, retries only for reads)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from mesh.envoy import (
+    EnvoyConfigError,
+    EnvoyProcess,
+    idempotent_methods,
+    render_envoy_config,
+    validate_envoy_config,
+    write_envoy_config,
+)
+from mesh.pki import ensure_pki
+from mesh.process import ProcessFailed
+from mesh.topology import Edge, Topology, load_topology
+from tests.support.echo import ECHO_SERVICE, build_echo_descriptor, echo_topology, ports
+
+ROOT = Path(__file__).resolve().parents[2]
+DESCRIPTOR = ROOT / "gen" / "ukm.binpb"
+
+Json = dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def topology() -> Topology:
+    return load_topology()
+
+
+@pytest.fixture(scope="module")
+def pki(topology: Topology, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return ensure_pki(topology, tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="module")
+def config(topology: Topology, pki: Path) -> Json:
+    return render_envoy_config(topology, pki_dir=pki, descriptor_path=DESCRIPTOR)
+
+
+def random_edge() -> Edge:
+    http, https, mesh, admin = ports(4)
+    return Edge(http_port=http, https_port=https, mesh_port=mesh, admin_port=admin)
+
+
+def listener(config: Json, name: str) -> Json:
+    return next(x for x in config["static_resources"]["listeners"] if x["name"] == name)
+
+
+def hcm(config: Json, name: str) -> Json:
+    manager: Json = listener(config, name)["filter_chains"][0]["filters"][0]["typed_config"]
+    return manager
+
+
+def tls(config: Json, name: str) -> Json:
+    context: Json = listener(config, name)["filter_chains"][0]["transport_socket"]["typed_config"]
+    return context
+
+
+def routes(config: Json) -> list[Json]:
+    found: list[Json] = hcm(config, "mesh")["route_config"]["virtual_hosts"][0]["routes"]
+    return found
+
+
+def clusters(config: Json) -> dict[str, Json]:
+    return {c["name"]: c for c in config["static_resources"]["clusters"]}
+
+
+# --- accepted by Envoy ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+def test_default_topology_passes_envoy_validate(
+    topology: Topology, pki: Path, tmp_path: Path, suffix: str
+) -> None:
+    path = write_envoy_config(
+        topology, tmp_path / f"envoy{suffix}", pki_dir=pki, descriptor_path=DESCRIPTOR
+    )
+    validate_envoy_config(path)
+
+
+def test_default_topology_on_free_ports_passes_envoy_validate(
+    topology: Topology, pki: Path, tmp_path: Path
+) -> None:
+    upstreams = {
+        name: ("127.0.0.1", port)
+        for name, port in zip(topology.services, ports(len(topology.services)), strict=True)
+    }
+    path = write_envoy_config(
+        topology,
+        tmp_path / "envoy.yaml",
+        pki_dir=pki,
+        descriptor_path=DESCRIPTOR,
+        edge=random_edge(),
+        upstreams=upstreams,
+        access_log=str(tmp_path / "access.log"),
+    )
+    validate_envoy_config(path)
+
+
+def test_echo_topology_on_free_ports_passes_envoy_validate(tmp_path: Path) -> None:
+    descriptor = build_echo_descriptor(tmp_path / "proto")
+    (upstream,) = ports(1)
+    topology = echo_topology(grpc_port=upstream, edge=random_edge())
+    pki = ensure_pki(topology, tmp_path / "pki")
+    path = write_envoy_config(
+        topology,
+        tmp_path / "envoy.json",
+        pki_dir=pki,
+        descriptor_path=descriptor,
+        upstreams={"echo": ("localhost", upstream)},
+        bind_address="0.0.0.0",
+    )
+    validate_envoy_config(path)
+    config = json.loads(path.read_text())
+    assert clusters(config)["svc_echo"]["type"] == "STRICT_DNS"
+    assert listener(config, "mesh")["address"]["socket_address"]["address"] == "0.0.0.0"
+    assert listener(config, "edge_http")["address"]["socket_address"]["address"] == "127.0.0.1"
+
+
+def test_envoy_rejection_is_reported_with_its_reason(
+    topology: Topology, pki: Path, tmp_path: Path
+) -> None:
+    config = render_envoy_config(topology, pki_dir=pki, descriptor_path=DESCRIPTOR)
+    config["static_resources"]["clusters"][0]["connect_timeout"] = "soon"
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(config))
+    with pytest.raises(EnvoyConfigError, match=r"connect_timeout|Duration|soon"):
+        validate_envoy_config(path)
+
+
+def test_envoy_that_cannot_start_says_why_and_leaves_nothing_running(tmp_path: Path) -> None:
+    (admin,) = ports(1)
+    path = tmp_path / "broken.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "admin": {
+                    "address": {"socket_address": {"address": "127.0.0.1", "port_value": admin}}
+                },
+                "static_resources": {"clusters": [{"name": "x", "connect_timeout": "soon"}]},
+            }
+        )
+    )
+    envoy = EnvoyProcess(path, admin_port=admin, log_path=tmp_path / "envoy.log")
+    with pytest.raises(ProcessFailed, match="soon"):
+        envoy.start(timeout=10)
+    assert not envoy.process.running()
+
+
+def test_yaml_and_json_files_hold_the_rendered_config(
+    topology: Topology, pki: Path, tmp_path: Path, config: Json
+) -> None:
+    as_yaml = write_envoy_config(
+        topology, tmp_path / "a.yml", pki_dir=pki, descriptor_path=DESCRIPTOR
+    )
+    as_json = write_envoy_config(
+        topology, tmp_path / "a.json", pki_dir=pki, descriptor_path=DESCRIPTOR
+    )
+    assert yaml.safe_load(as_yaml.read_text()) == config
+    assert json.loads(as_json.read_text()) == config
+
+
+# --- ports and addresses ---------------------------------------------------------------------
+
+
+def test_ports_come_from_the_topology_unless_injected(topology: Topology, pki: Path) -> None:
+    default = render_envoy_config(topology, pki_dir=pki, descriptor_path=DESCRIPTOR)
+    assert default["admin"]["address"]["socket_address"] == {
+        "address": "127.0.0.1",
+        "port_value": topology.edge.admin_port,
+    }
+    assert listener(default, "mesh")["address"]["socket_address"]["port_value"] == (
+        topology.edge.mesh_port
+    )
+    edge = random_edge()
+    moved = render_envoy_config(
+        topology,
+        pki_dir=pki,
+        descriptor_path=DESCRIPTOR,
+        edge=edge,
+        upstreams={"requests": ("127.0.0.1", 1234)},
+    )
+    bound = {
+        x["name"]: x["address"]["socket_address"]["port_value"]
+        for x in moved["static_resources"]["listeners"]
+    }
+    assert bound == {
+        "edge_http": edge.http_port,
+        "edge_https": edge.https_port,
+        "mesh": edge.mesh_port,
+    }
+    assert moved["admin"]["address"]["socket_address"]["port_value"] == edge.admin_port
+    endpoint = clusters(moved)["svc_requests"]["load_assignment"]["endpoints"][0]
+    assert endpoint["lb_endpoints"][0]["endpoint"]["address"]["socket_address"] == {
+        "address": "127.0.0.1",
+        "port_value": 1234,
+    }
+
+
+def test_unknown_upstream_is_an_error(topology: Topology, pki: Path) -> None:
+    with pytest.raises(KeyError, match="nope"):
+        render_envoy_config(
+            topology, pki_dir=pki, descriptor_path=DESCRIPTOR, upstreams={"nope": ("x", 1)}
+        )
+
+
+def test_service_missing_from_the_contracts_is_an_error(pki: Path) -> None:
+    topology = echo_topology(grpc_port=50999, edge=random_edge())
+    with pytest.raises(KeyError, match=ECHO_SERVICE):
+        render_envoy_config(topology, pki_dir=pki, descriptor_path=DESCRIPTOR)
+
+
+# --- routes ----------------------------------------------------------------------------------
+
+
+def test_every_grpc_service_is_routed_to_its_cluster(config: Json, topology: Topology) -> None:
+    prefixes = {r["match"].get("prefix"): r["route"] for r in routes(config)}
+    for service in topology.services.values():
+        for grpc_service in service.grpc_services:
+            route = prefixes[f"/{grpc_service}/"]
+            assert route["cluster"] == f"svc_{service.name}"
+            assert route["timeout"] == "15s"
+            assert "retry_policy" not in route
+            assert f"svc_{service.name}" in clusters(config)
+
+
+def test_health_and_reflection_go_to_the_first_service(config: Json, topology: Topology) -> None:
+    first = f"svc_{next(iter(topology.services))}"
+    prefixes = {r["match"].get("prefix"): r["route"]["cluster"] for r in routes(config)}
+    for grpc_service in (
+        "grpc.health.v1.Health",
+        "grpc.reflection.v1alpha.ServerReflection",
+        "grpc.reflection.v1.ServerReflection",
+    ):
+        assert prefixes[f"/{grpc_service}/"] == first
+
+
+def test_only_get_methods_are_retried(config: Json) -> None:
+    exact = {r["match"]["path"]: r["route"] for r in routes(config) if "path" in r["match"]}
+    service = "/ukm.requests.v1.RequestService"
+    assert set(exact) == {f"{service}/GetRequest", f"{service}/ListRequests"}
+    for route in exact.values():
+        assert route["retry_policy"] == {"retry_on": "unavailable", "num_retries": 2}
+        assert route["cluster"] == "svc_requests"
+    retried = [r for r in routes(config) if "retry_policy" in r["route"]]
+    assert all("path" in r["match"] for r in retried)
+
+
+def test_exact_routes_come_before_their_service_prefix(config: Json) -> None:
+    order = [r["match"].get("path") or r["match"]["prefix"] for r in routes(config)]
+    prefix = order.index("/ukm.requests.v1.RequestService/")
+    assert order.index("/ukm.requests.v1.RequestService/GetRequest") < prefix
+
+
+def test_idempotent_methods_come_from_the_http_rules() -> None:
+    assert idempotent_methods(DESCRIPTOR, ["ukm.requests.v1.RequestService"]) == [
+        "/ukm.requests.v1.RequestService/GetRequest",
+        "/ukm.requests.v1.RequestService/ListRequests",
+    ]
+
+
+# --- filters ---------------------------------------------------------------------------------
+
+
+def test_transcoder_serves_exactly_the_topology_services(config: Json) -> None:
+    filters = hcm(config, "edge_http")["http_filters"]
+    assert [f["name"] for f in filters] == [
+        "envoy.filters.http.body_size_limit",
+        "envoy.filters.http.grpc_json_transcoder",
+        "envoy.filters.http.router",
+    ]
+    transcoder = filters[1]["typed_config"]
+    assert transcoder["services"] == ["ukm.requests.v1.RequestService"]
+    assert transcoder["proto_descriptor"] == str(DESCRIPTOR)
+    assert transcoder["print_options"]["always_print_primitive_fields"] is True
+    assert transcoder["convert_grpc_status"] is True
+    assert transcoder["request_validation_options"] == {
+        "reject_unknown_method": True,
+        "reject_unknown_query_parameters": True,
+    }
+    assert filters[0]["typed_config"]["max_request_bytes"] == 1024 * 1024
+
+
+def test_listeners_log_json_and_generate_request_ids(config: Json) -> None:
+    for name in ("edge_http", "edge_https", "mesh"):
+        manager = hcm(config, name)
+        assert manager["codec_type"] == "AUTO"
+        assert manager["generate_request_id"] is True
+        log_format = manager["access_log"][0]["typed_config"]["log_format"]["json_format"]
+        assert {
+            "method",
+            "path",
+            "status",
+            "grpc_status",
+            "duration_ms",
+            "upstream_cluster",
+            "request_id",
+        } <= set(log_format)
+
+
+# --- TLS -------------------------------------------------------------------------------------
+
+
+def test_mesh_listener_requires_an_allowed_client_certificate(
+    config: Json, topology: Topology, pki: Path
+) -> None:
+    context = tls(config, "mesh")
+    assert context["require_client_certificate"] is True
+    common = context["common_tls_context"]
+    assert common["tls_params"] == {
+        "tls_minimum_protocol_version": "TLSv1_3",
+        "tls_maximum_protocol_version": "TLSv1_3",
+    }
+    validation = common["validation_context"]
+    assert validation["trusted_ca"] == {"filename": str(pki.resolve() / "ca.crt")}
+    allowed = {m["matcher"]["exact"] for m in validation["match_typed_subject_alt_names"]}
+    assert allowed == {topology.spiffe_id(name) for name in topology.identities}
+    assert all(m["san_type"] == "URI" for m in validation["match_typed_subject_alt_names"])
+    assert common["tls_certificates"][0]["certificate_chain"]["filename"].endswith("/envoy.crt")
+
+
+def test_mesh_passes_the_caller_identity_and_edges_strip_it(config: Json) -> None:
+    mesh = hcm(config, "mesh")
+    assert mesh["forward_client_cert_details"] == "SANITIZE_SET"
+    assert mesh["set_current_client_cert_details"] == {"uri": True}
+    for name in ("edge_http", "edge_https"):
+        assert hcm(config, name)["forward_client_cert_details"] == "SANITIZE"
+        assert "set_current_client_cert_details" not in hcm(config, name)
+
+
+def test_edge_tls_takes_optional_client_certificates(config: Json) -> None:
+    context = tls(config, "edge_https")
+    assert context["require_client_certificate"] is False
+    common = context["common_tls_context"]
+    assert common["tls_params"]["tls_maximum_protocol_version"] == "TLSv1_3"
+    assert "trusted_ca" in common["validation_context"]
+    assert "transport_socket" not in listener(config, "edge_http")["filter_chains"][0]
+
+
+def test_clusters_speak_h2_over_tls13_to_the_exact_identity(
+    config: Json, topology: Topology
+) -> None:
+    for service in topology.services.values():
+        cluster = clusters(config)[f"svc_{service.name}"]
+        assert cluster["connect_timeout"] == "1s"
+        options = cluster["typed_extension_protocol_options"]
+        http = options["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"]
+        assert http["explicit_http_config"] == {"http2_protocol_options": {}}
+        upstream = cluster["transport_socket"]["typed_config"]
+        assert upstream["sni"] == service.name
+        common = upstream["common_tls_context"]
+        assert common["tls_params"] == {
+            "tls_minimum_protocol_version": "TLSv1_3",
+            "tls_maximum_protocol_version": "TLSv1_3",
+        }
+        assert common["alpn_protocols"] == ["h2"]
+        assert common["validation_context"]["match_typed_subject_alt_names"] == [
+            {"san_type": "URI", "matcher": {"exact": f"spiffe://ukm.local/svc/{service.name}"}}
+        ]
+        assert common["tls_certificates"][0]["private_key"]["filename"].endswith("/envoy.key")
+
+
+def test_clusters_check_health_and_break_circuits(config: Json, topology: Topology) -> None:
+    for service in topology.services.values():
+        cluster = clusters(config)[f"svc_{service.name}"]
+        (check,) = cluster["health_checks"]
+        assert check["grpc_health_check"]["service_name"] == service.grpc_services[0]
+        assert (check["interval"], check["unhealthy_threshold"], check["healthy_threshold"]) == (
+            "2s",
+            2,
+            1,
+        )
+        assert "transport_socket_match_criteria" not in check  # checks use the mTLS transport
+        thresholds = cluster["circuit_breakers"]["thresholds"][0]
+        assert {"max_connections", "max_pending_requests", "max_requests", "max_retries"} <= set(
+            thresholds
+        )
+        outlier = cluster["outlier_detection"]
+        assert outlier["consecutive_5xx"] > 0
+        assert outlier["consecutive_gateway_failure"] > 0
