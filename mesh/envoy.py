@@ -17,13 +17,9 @@ whose HTTP rule is a GET (reads, hence idempotent) are retried.
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import json
 import subprocess
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,13 +28,12 @@ from typing import Any
 import yaml
 
 # Without types-protobuf these are untyped; the ignore stays harmless once stubs are installed.
-from google.api import annotations_pb2
 from google.protobuf import descriptor_pb2
 
 from mesh.infra import binary
 from mesh.pki import identity_files
-from mesh.process import ManagedProcess
 from mesh.topology import Edge, Service, Topology
+from services.kit import contracts
 
 Json = dict[str, Any]
 
@@ -109,32 +104,8 @@ def read_descriptor(descriptor_path: Path) -> descriptor_pb2.FileDescriptorSet:
 
 
 def idempotent_methods(descriptor_path: Path, grpc_services: Iterable[str]) -> list[str]:
-    """The gRPC paths (`/pkg.Service/Method`) of methods whose `google.api.http` rule is a GET.
-
-    Raises KeyError when one of `grpc_services` is not in the descriptor set (a topology that
-    names a service the contracts don't define).
-    """
-    wanted = set(grpc_services)
-    found: dict[str, descriptor_pb2.ServiceDescriptorProto] = {}
-    for file in read_descriptor(descriptor_path).file:
-        for service in file.service:
-            full_name = f"{file.package}.{service.name}" if file.package else service.name
-            if full_name in wanted:
-                found[full_name] = service
-    missing = wanted - set(found)
-    if missing:
-        raise KeyError(f"not in {descriptor_path}: {', '.join(sorted(missing))}")
-    return [
-        f"/{full_name}/{method.name}"
-        for full_name in sorted(found)
-        for method in found[full_name].method
-        if _is_get(method)
-    ]
-
-
-def _is_get(method: descriptor_pb2.MethodDescriptorProto) -> bool:
-    rule = method.options.Extensions[annotations_pb2.http]
-    return str(rule.WhichOneof("pattern")) == "get"
+    """The gRPC paths (`/pkg.Service/Method`) of the GET methods of `grpc_services`."""
+    return contracts.idempotent_methods(read_descriptor(descriptor_path).file, grpc_services)
 
 
 # --- rendering -----------------------------------------------------------------------------
@@ -616,100 +587,3 @@ def validate_envoy_config(path: Path) -> None:
         raise EnvoyConfigError(
             f"envoy rejected {path} (exit {result.returncode}):\n{result.stdout}{result.stderr}"
         )
-
-
-# --- running -------------------------------------------------------------------------------
-
-
-class EnvoyProcess:
-    """One Envoy (`--concurrency 1`), ready once its admin `/ready` answers 200.
-
-    We never hot-restart (a new config means a new process), so hot restart is disabled: Envoys
-    on one host share nothing and leave nothing in /dev/shm. Each still gets a distinct
-    `--base-id` (the convention for several Envoys on one host); by default the admin port,
-    which is unique among running Envoys because it is bound.
-    """
-
-    def __init__(
-        self,
-        config_path: Path,
-        *,
-        admin_port: int,
-        log_path: Path,
-        base_id: int | None = None,
-        log_level: str = "warn",
-        log_flush_ms: int = 500,
-    ) -> None:
-        self.config_path = config_path
-        self.admin_port = admin_port
-        self.base_id = admin_port if base_id is None else base_id
-        argv = [
-            binary("envoy"),
-            "-c",
-            str(config_path),
-            "--concurrency",
-            "1",
-            "--base-id",
-            str(self.base_id),
-            "--disable-hot-restart",
-            "--log-level",
-            log_level,
-            # Access logs are buffered; Envoy's default flush interval is 10 s.
-            "--file-flush-interval-msec",
-            str(log_flush_ms),
-        ]
-        self.process = ManagedProcess("envoy", argv, log_path=log_path)
-
-    @property
-    def admin_url(self) -> str:
-        """Base URL of the admin interface."""
-        return f"http://{LOOPBACK}:{self.admin_port}"
-
-    def start(self, timeout: float = 30.0) -> None:
-        """Start Envoy and wait until it is ready (listeners bound, clusters initialised, first
-        health checks done). A start that fails leaves no process behind."""
-        self.process.start()
-        try:
-            self.process.wait_ready(self.ready, timeout=timeout)
-        except BaseException:
-            self.process.stop()
-            raise
-
-    async def start_async(self, within: float = 30.0) -> None:
-        """`start` without blocking the event loop, which may host an upstream that must answer
-        Envoy's first health check before Envoy reports ready."""
-        await asyncio.to_thread(self.start, within)
-
-    def ready(self) -> bool:
-        """Whether admin `/ready` answers 200 (LIVE)."""
-        try:
-            with urllib.request.urlopen(f"{self.admin_url}/ready", timeout=1) as response:
-                return bool(response.status == 200)
-        except (urllib.error.URLError, OSError):
-            return False
-
-    def admin(self, path: str) -> str:
-        """GET an admin endpoint (`/stats`, `/clusters`…) and return its text."""
-        with urllib.request.urlopen(f"{self.admin_url}{path}", timeout=5) as response:
-            return str(response.read().decode())
-
-    def stats(self, filter_regex: str = "") -> dict[str, int]:
-        """Counters and gauges from `/stats` whose names match `filter_regex`."""
-        query = f"?filter={urllib.parse.quote(filter_regex)}" if filter_regex else ""
-        values: dict[str, int] = {}
-        for line in self.admin(f"/stats{query}").splitlines():
-            name, _, value = line.partition(": ")
-            if value.strip().lstrip("-").isdigit():
-                values[name] = int(value)
-        return values
-
-    def stop(self) -> None:
-        """SIGTERM (Envoy exits at once) and wait for the process."""
-        self.process.stop()
-
-    def __enter__(self) -> EnvoyProcess:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -1,6 +1,10 @@
 """Kubernetes manifests rendered from the topology: a kustomize base and dev/prod overlays.
 
-`python -m mesh.kubernetes` (re)writes every generated file under `k8s/`; `--check` only reports
+Modules: `common` (names, settings, small builders), `workloads` (services, gateway),
+`infrastructure` (NATS, dev PostgreSQL/Redis), `policies` (NetworkPolicies), `overlays`
+(kustomizations, certificates), `files` (render/check/write, dev Secret files), `streams`.
+
+`python -m mesh.kubernetes` (re)writes every generated file under `k8s/`; `… check` only reports
 what differs (the tests fail on a stale manifest). Nothing under `k8s/base` or in the overlays'
 kustomizations is edited by hand: add a service to `mesh/topology.yaml` and render.
 
@@ -18,3 +22,93 @@ Two more commands exist for the cluster itself: `dev-secrets` writes the dev ove
 files (PKI from `mesh.pki.ensure_pki`, random passwords) into a git-ignored folder, and `streams`
 creates the JetStream streams (an init container of every service that has a stream).
 """
+
+from mesh.envoy import GATEWAY_IDENTITY
+from mesh.kubernetes.common import (
+    APP_IMAGE,
+    DESCRIPTOR_IN_IMAGE,
+    DESCRIPTOR_MOUNT,
+    DEV_IMAGE_TAG,
+    DEV_NODE_PORTS,
+    DEV_SECRETS,
+    HEADER,
+    K8S_DIR,
+    NAMESPACE,
+    NATS,
+    NATS_CLIENT_PORT,
+    NATS_CLUSTER_PORT,
+    NATS_HEADLESS,
+    PKI_MOUNT,
+    POSTGRES,
+    POSTGRES_PORT,
+    PROD_IMAGE,
+    REDIS,
+    REDIS_PORT,
+    STREAM_REPLICAS,
+    dns,
+    env_config_map,
+    labels,
+    pki_secret,
+    selector,
+    service_secret,
+    service_settings,
+    termination_grace,
+)
+from mesh.kubernetes.files import differences, render, write, write_dev_secrets
+from mesh.kubernetes.overlays import (
+    base_kustomization,
+    cluster_identities,
+    dev_kustomization,
+    prod_certificates,
+    prod_kustomization,
+    project_version,
+)
+from mesh.kubernetes.policies import network_policies, prod_network_policies
+from mesh.kubernetes.workloads import gateway_config, service_deployment, service_objects
+
+__all__ = [
+    "APP_IMAGE",
+    "DESCRIPTOR_IN_IMAGE",
+    "DESCRIPTOR_MOUNT",
+    "DEV_IMAGE_TAG",
+    "DEV_NODE_PORTS",
+    "DEV_SECRETS",
+    "GATEWAY_IDENTITY",
+    "HEADER",
+    "K8S_DIR",
+    "NAMESPACE",
+    "NATS",
+    "NATS_CLIENT_PORT",
+    "NATS_CLUSTER_PORT",
+    "NATS_HEADLESS",
+    "PKI_MOUNT",
+    "POSTGRES",
+    "POSTGRES_PORT",
+    "PROD_IMAGE",
+    "REDIS",
+    "REDIS_PORT",
+    "STREAM_REPLICAS",
+    "base_kustomization",
+    "cluster_identities",
+    "dev_kustomization",
+    "differences",
+    "dns",
+    "env_config_map",
+    "gateway_config",
+    "labels",
+    "network_policies",
+    "pki_secret",
+    "prod_certificates",
+    "prod_kustomization",
+    "prod_network_policies",
+    "project_version",
+    "render",
+    "selector",
+    "service_deployment",
+    "service_objects",
+    "service_secret",
+    "service_settings",
+    "termination_grace",
+    "write",
+    "write_dev_secrets",
+]

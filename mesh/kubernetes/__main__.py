@@ -5,46 +5,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import time
 
+import mesh.kubernetes
 from mesh.kubernetes.common import STREAM_REPLICAS
 from mesh.kubernetes.files import differences, write, write_dev_secrets
-from mesh.topology import load_topology
-
-# --- streams (an init container in the cluster) -------------------------------------------
-
-
-async def ensure_cluster_streams(replicas: int, *, timeout: float = 120.0) -> list[str]:
-    """Create or update every JetStream stream of the topology with `replicas`, retrying while
-    the NATS cluster forms (no meta leader yet) until `timeout`."""
-    from services.kit.nats import connect_nats
-    from services.kit.settings import Settings
-    from services.kit.streams import ensure_streams
-
-    settings = Settings()
-    deadline = time.monotonic() + timeout
-    client = await connect_nats(settings.nats_url, "ukm-streams")
-    try:
-        while True:
-            try:
-                return await ensure_streams(client.jetstream(), load_topology(), replicas=replicas)
-            except Exception as exc:  # JetStream not ready yet: cluster still electing
-                if time.monotonic() > deadline:
-                    raise
-                print(f"streams: {type(exc).__name__}: {exc}; retrying", file=sys.stderr)
-                await asyncio.sleep(2.0)
-    finally:
-        await client.close()
-
-
-# --- command line --------------------------------------------------------------------------
+from mesh.kubernetes.streams import ensure_cluster_streams
 
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m mesh.kubernetes [render|check|dev-secrets|streams]`."""
     parser = argparse.ArgumentParser(
         prog="python -m mesh.kubernetes",
-        description=__doc__,
+        description=mesh.kubernetes.__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command")
@@ -66,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dev secrets in {write_dev_secrets()}")
         return 0
     if args.command == "streams":
-        names = asyncio.run(ensure_cluster_streams(args.replicas, timeout=args.timeout))
+        names = asyncio.run(ensure_cluster_streams(args.replicas, give_up_after=args.timeout))
         print(f"streams ready (R{args.replicas}): {', '.join(names)}")
         return 0
     changed = write()

@@ -11,6 +11,7 @@ from typing import Any
 
 from mesh.envoy import GATEWAY_IDENTITY
 from mesh.topology import Service, Topology
+from services.kit.settings import Settings
 
 Json = dict[str, Any]
 
@@ -209,10 +210,8 @@ def service_settings(topology: Topology, service: Service) -> dict[str, str]:
     return env
 
 
-def settings_of(env: Mapping[str, str]) -> Any:
+def settings_of(env: Mapping[str, str]) -> Settings:
     """`Settings` from these variables only (never the renderer's own environment)."""
-    from services.kit.settings import Settings
-
     fields: dict[str, str] = {}
     for key, value in env.items():
         field = key.removeprefix("UKM_").lower()

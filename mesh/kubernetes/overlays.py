@@ -172,7 +172,8 @@ def dev_kustomization(topology: Topology) -> Json:
                     # Tilt's live update writes the synced files into the container.
                     {
                         "op": "replace",
-                        "path": "/spec/template/spec/containers/0/securityContext/readOnlyRootFilesystem",
+                        "path": "/spec/template/spec/containers/0/securityContext/"
+                        "readOnlyRootFilesystem",
                         "value": False,
                     },
                 ],
@@ -248,6 +249,7 @@ def _spread(name: str, *, required: bool) -> Json:
         "labelSelector": {"matchLabels": selector(name)},
         "topologyKey": "kubernetes.io/hostname",
     }
+    anti: Json
     if required:
         anti = {"requiredDuringSchedulingIgnoredDuringExecution": [term]}
     else:

@@ -72,7 +72,7 @@ def _app_container(
         container["env"] = env
     container["resources"] = resources
     container["securityContext"] = container_security()
-    mounts = [{"name": "tmp", "mountPath": "/tmp"}]
+    mounts: list[Json] = [{"name": "tmp", "mountPath": "/tmp"}]
     if pki:
         mounts.insert(0, {"name": "pki", "mountPath": PKI_MOUNT, "readOnly": True})
     container["volumeMounts"] = mounts

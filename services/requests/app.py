@@ -11,7 +11,8 @@ from ukm.requests.v1 import requests_service_pb2, requests_service_pb2_grpc
 
 from services.kit.db import create_engine, session_factory
 from services.kit.nats import connect_nats
-from services.kit.outbox import OutboxRelay
+from services.kit.metrics import ServerMetrics
+from services.kit.outbox import OutboxRelay, RelayMetrics
 from services.kit.server import ServiceApp
 from services.kit.settings import Settings
 from services.requests import models
@@ -36,13 +37,18 @@ async def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) 
         application_name=f"ukm-{SERVICE}",
     )
     api = RequestApi(RequestStore(session_factory(engine)), clock=clock, policy=SlaPolicy())
+    metrics = ServerMetrics()
+    relay_metrics = RelayMetrics(metrics.registry)
 
     async def relay_events() -> None:
         # Connected here, not in build: the service must serve (and fill its outbox) even
         # while the broker is down; the relay catches up when it is back.
         nc = await connect_nats(settings.nats_url, f"ukm-{SERVICE}-outbox")
         try:
-            await OutboxRelay.from_settings(settings, models.outbox, nc, engine=engine).run()
+            relay = OutboxRelay.from_settings(
+                settings, models.outbox, nc, engine=engine, metrics=relay_metrics
+            )
+            await relay.run()
         finally:
             await nc.close()
 
@@ -57,4 +63,5 @@ async def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) 
         background=[relay_events],
         readiness=[("database", database_answers)],
         close=[engine.dispose],
+        metrics=metrics,
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -173,6 +174,11 @@ def _environment(
     return env
 
 
+def _start(argv: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    with log_path.open("wb") as log:
+        return subprocess.Popen(argv, env=env, cwd=ROOT, stdout=log, stderr=log)
+
+
 async def test_requests_pod_starts_becomes_ready_and_stops(
     prod: Rendered,
     topology: Topology,
@@ -233,8 +239,7 @@ async def test_requests_pod_starts_becomes_ready_and_stops(
     mounted = mount_pki(deployment, pki_dir, tmp_path / "pki")
     env = _environment(prod, main, secrets, {**overrides, "UKM_PKI_DIR": str(mounted)})
     assert env["UKM_HOST"] == "0.0.0.0"  # as in the pod: the kubelet and Envoy dial the pod IP
-    with (logs / f"{name}.log").open("wb") as log:
-        process = subprocess.Popen(_argv(main), env=env, cwd=ROOT, stdout=log, stderr=log)
+    process = await asyncio.to_thread(_start, _argv(main), env, logs / f"{name}.log")
     try:
         ready = _probe_url(main, "readinessProbe")
 
@@ -252,6 +257,72 @@ async def test_requests_pod_starts_becomes_ready_and_stops(
         code = await asyncio.to_thread(process.wait, grace)
         assert code == 0, (logs / f"{name}.log").read_text()
         assert time.monotonic() - started < grace
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+async def test_dev_pod_restarts_on_synced_code(
+    dev: Rendered,
+    topology: Topology,
+    nats_cluster: NatsCluster,
+    database_url: str,
+    redis_url: str,
+    pki_dir: Path,
+    tmp_path: Path,
+) -> None:
+    """Tilt's live update in miniature: the dev container (watchfiles around `ukm serve`) runs
+    code from /app; a file synced into /app restarts the service, which becomes ready again."""
+    name = "requests"
+    service = topology.service(name)
+    busy = [p for p in (service.grpc_port, service.ops_port) if port_in_use("127.0.0.1", p)]
+    assert not busy, f"ports {busy} are taken (a running `make up`?): the pod uses them as-is"
+    deployment = dev.get("Deployment", name)
+    pod = pod_spec(deployment)
+    secrets = {
+        (k8s.service_secret(name), "database-url"): database_url,
+        (k8s.service_secret(name), "redis-url"): redis_url,
+    }
+    overrides = {"UKM_NATS_URL": nats_cluster.client_urls[0]}
+    migrate = next(c for c in pod["initContainers"] if c["name"] == "migrate")
+    result = await asyncio.to_thread(
+        subprocess.run, _argv(migrate), env=_environment(dev, migrate, secrets, overrides),
+        cwd=ROOT, capture_output=True, text=True, check=False, timeout=150,
+    )
+    assert result.returncode == 0, result.stderr
+
+    # /app as the dev image lays it out (Dockerfile: COPY into /app, PYTHONPATH=/app:…).
+    app = tmp_path / "app"
+    for folder in ("services", "mesh", "ukmctl", "gen"):
+        shutil.copytree(ROOT / folder, app / folder,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    main = pod["containers"][0]
+    argv = [
+        str(BIN / main["command"][0]),
+        *(arg.replace("/app/", f"{app}/") if arg.startswith("/app/") else arg
+          for arg in main["args"]),
+    ]
+    mounted = mount_pki(deployment, pki_dir, tmp_path / "pki")
+    env = _environment(dev, main, secrets, {**overrides, "UKM_PKI_DIR": str(mounted)})
+    env.update(PYTHONPATH=f"{app}:{app}/gen/python", PATH=f"{BIN}:{env['PATH']}")
+    log_path = tmp_path / f"{name}.log"
+    process = await asyncio.to_thread(_start, argv, env, log_path)
+    ready = _probe_url(main, "readinessProbe")
+
+    def serving(times: int) -> bool:
+        assert process.poll() is None, log_path.read_text()
+        return log_path.read_text().count('"serving"') >= times and _get(ready) == 200
+
+    try:
+        budget = _probe_budget(main, "startupProbe")
+        await asyncio.to_thread(_wait, lambda: serving(1), budget, f"{name} ready")
+        changed = app / "services" / name / "__init__.py"
+        changed.write_text(changed.read_text() + "\n# synced by Tilt\n")
+        await asyncio.to_thread(_wait, lambda: serving(2), budget, f"{name} restarted")
+        process.terminate()
+        code = await asyncio.to_thread(process.wait, pod["terminationGracePeriodSeconds"])
+        assert code == 0, log_path.read_text()
     finally:
         if process.poll() is None:
             process.kill()

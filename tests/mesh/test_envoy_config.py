@@ -12,12 +12,12 @@ import yaml
 
 from mesh.envoy import (
     EnvoyConfigError,
-    EnvoyProcess,
     idempotent_methods,
     render_envoy_config,
     validate_envoy_config,
     write_envoy_config,
 )
+from mesh.envoy_process import EnvoyProcess
 from mesh.pki import ensure_pki
 from mesh.process import ProcessFailed
 from mesh.topology import Edge, Topology, load_topology

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -17,7 +16,8 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from mesh.envoy import EnvoyProcess, write_envoy_config
+from mesh.envoy import write_envoy_config
+from mesh.envoy_process import EnvoyProcess
 from mesh.pki import (
     IdentityFiles,
     ensure_pki,
@@ -36,6 +36,7 @@ from tests.support.echo import (
     unary_call,
     wait_for,
 )
+from tests.support.tls import handshake_then_read
 
 OPERATOR_ID = "spiffe://ukm.local/client/operator"
 
@@ -102,21 +103,6 @@ async def operator_channel(mesh: Mesh) -> AsyncIterator[grpc.aio.Channel]:
     creds = credentials(identity_files(mesh.pki, "operator"))
     async with grpc.aio.secure_channel(f"127.0.0.1:{mesh.edge.mesh_port}", creds) as channel:
         yield channel
-
-
-def handshake_then_read(port: int, ca: Path, client: IdentityFiles | None) -> bytes:
-    """TLS 1.3 to `port`, then read: a refused client certificate surfaces on the first read."""
-    context = ssl.create_default_context(cafile=str(ca))
-    context.minimum_version = ssl.TLSVersion.TLSv1_3
-    context.set_alpn_protocols(["h2"])
-    if client is not None:
-        context.load_cert_chain(str(client.cert), str(client.key))
-    with (
-        socket.create_connection(("127.0.0.1", port), timeout=3) as raw,
-        context.wrap_socket(raw, server_hostname="localhost") as tls,
-    ):
-        tls.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes.fromhex("000000040000000000"))
-        return tls.recv(64)
 
 
 def stat(mesh: Mesh, name: str) -> int:
