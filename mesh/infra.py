@@ -7,13 +7,16 @@ on purpose (fault tests).
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
+import warnings
 from pathlib import Path
+from typing import Any
 
 from mesh.process import ManagedProcess
 
@@ -54,13 +57,19 @@ def _socket_dir(preferred: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix="ukm-"))
 
 
+def _quietly_import(module: str) -> Any:
+    """Import a pgserver module without the warning platformdirs prints on import when
+    XDG_RUNTIME_DIR is unset (pgserver asks for a runtime folder we never use)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return importlib.import_module(module)
+
+
 class EmbeddedPostgres:
     """PostgreSQL 16 from the `pgserver` wheel, listening on a unix socket only."""
 
     def __init__(self, root: Path, *, durable: bool = True) -> None:
-        from pgserver._commands import POSTGRES_BIN_PATH
-
-        self.bin = POSTGRES_BIN_PATH
+        self.bin = _quietly_import("pgserver._commands").POSTGRES_BIN_PATH
         self.data = root / "data"
         self.root = root
         self.durable = durable
@@ -76,15 +85,10 @@ class EmbeddedPostgres:
     def _prepare(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         if self.user is not None:
-            from pgserver.utils import (
-                ensure_folder_permissions,
-                ensure_prefix_permissions,
-                ensure_user_exists,
-            )
-
-            ensure_user_exists(self.user)
-            ensure_prefix_permissions(self.root)
-            ensure_folder_permissions(self.bin.parent, 0o555)
+            utils = _quietly_import("pgserver.utils")
+            utils.ensure_user_exists(self.user)
+            utils.ensure_prefix_permissions(self.root)
+            utils.ensure_folder_permissions(self.bin.parent, 0o555)
             for folder in (self.root, self.socket_dir):
                 folder.chmod(0o777)
         if not (self.data / "PG_VERSION").exists():

@@ -127,6 +127,7 @@ class Supervisor:
         self.services: dict[str, ManagedProcess] = {}
         self.urls: dict[str, str] = {}
         self.stopping = False
+        self.demo_numbers: list[str] = []
 
     def start(self) -> None:
         """Bring everything up (raises on failure after stopping what started)."""
@@ -190,7 +191,7 @@ class Supervisor:
             _step("demo data")
             from ukmctl.seed import seed_demo
 
-            asyncio.run(seed_demo(self.root, topology))
+            self.demo_numbers = asyncio.run(seed_demo(self.root, topology))
 
     def _start_service(self, name: str) -> None:
         service = self.topology.service(name)
@@ -243,7 +244,7 @@ class Supervisor:
     def _banner(self, seconds: float) -> None:
         from ukmctl.banner import banner
 
-        print(banner(self.topology, self.root, seconds))
+        print(banner(self.topology, self.root, seconds, self.demo_numbers), flush=True)
 
 
 def prepare(topology: Topology, urls: dict[str, str]) -> None:

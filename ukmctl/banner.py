@@ -13,8 +13,9 @@ DEMO_APARTMENT = "8b3e4c90-5dbf-4e77-a043-2c3d4e5f6071"
 DEMO_APPLICANT = "9c4f5da1-6ec0-4f88-b154-3d4e5f607182"
 
 
-def banner(topology: Topology, root: Path, seconds: float) -> str:
+def banner(topology: Topology, root: Path, seconds: float, demo_numbers: list[str]) -> str:
     """The endpoints and ready-to-paste curl and grpcurl commands."""
+    number = demo_numbers[0] if demo_numbers else "YYMMDD-NNN"
     edge = topology.edge
     pki = _relative(root / "pki")
     body = (
@@ -38,7 +39,7 @@ UKM is up ({seconds:.1f}s). Ctrl-C stops everything; data stays in {_relative(ro
 Create, read and list requests over REST:
 
   curl -s -X POST http://127.0.0.1:{edge.http_port}/v1/requests -H 'content-type: application/json' -d '{body}'
-  curl -s http://127.0.0.1:{edge.http_port}/v1/requests/NUMBER
+  curl -s http://127.0.0.1:{edge.http_port}/v1/requests/{number}
   curl -s 'http://127.0.0.1:{edge.http_port}/v1/requests?page_size=5&statuses=REQUEST_STATUS_NEW'
 
 The same over gRPC through the mesh listener, with the operator's client certificate:

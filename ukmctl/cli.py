@@ -68,8 +68,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "seed":
         from ukmctl.seed import seed_demo
 
-        count = asyncio.run(seed_demo(args.root, load_topology()))
-        print(f"{count} demo requests filed")
+        numbers = asyncio.run(seed_demo(args.root, load_topology()))
+        print(f"demo requests: {', '.join(numbers)}")
         return 0
     if args.command == "events":
         from ukmctl.events import print_events

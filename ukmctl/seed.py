@@ -38,13 +38,14 @@ DEMO_REQUESTS = [
 ]
 
 
-async def seed_demo(root: Path, topology: Topology) -> int:
-    """File the demo requests (once); returns how many the API returned."""
+async def seed_demo(root: Path, topology: Topology) -> list[str]:
+    """File the demo requests (once); returns their numbers."""
     settings = Settings(pki_dir=root / "pki", mesh_address=f"127.0.0.1:{topology.edge.mesh_port}")
     async with mesh_channel(settings, "operator") as channel:
         stub = requests_service_pb2_grpc.RequestServiceStub(channel)
+        numbers = []
         for index, (category, urgency, text) in enumerate(DEMO_REQUESTS, start=1):
-            await stub.CreateRequest(
+            response = await stub.CreateRequest(
                 requests_service_pb2.CreateRequestRequest(
                     category=category,
                     urgency=urgency,
@@ -61,4 +62,5 @@ async def seed_demo(root: Path, topology: Topology) -> int:
                 ),
                 wait_for_ready=True,
             )
-    return len(DEMO_REQUESTS)
+            numbers.append(response.request.request_number)
+    return numbers

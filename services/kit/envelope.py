@@ -80,7 +80,7 @@ def unwrap(envelope: Envelope, message_type: type[M]) -> M:
     Raises EnvelopeTypeError when the envelope carries another type, so a handler bound to
     the wrong subject fails loudly instead of reading garbage.
     """
-    if not envelope.data.Is(message_type.DESCRIPTOR):
+    if envelope.data.TypeName() != message_type.DESCRIPTOR.full_name:
         raise EnvelopeTypeError(
             f"envelope {envelope.id} carries {envelope.data.TypeName() or '(nothing)'}, "
             f"not {message_type.DESCRIPTOR.full_name}"

@@ -51,10 +51,13 @@ class Rendered:
 
 
 def _name_matches(actual: str, wanted: str) -> bool:
-    if actual == wanted:
-        return True
-    prefix, _, suffix = actual.rpartition("-")
-    return prefix == wanted and len(suffix) == 10
+    return actual == wanted or unhashed(actual) == wanted
+
+
+def unhashed(name: str) -> str:
+    """A kustomize-generated name without its content-hash suffix (`x-1a2b3c4d5e` → `x`)."""
+    prefix, _, suffix = name.rpartition("-")
+    return prefix if prefix and len(suffix) == 10 and suffix.isalnum() else name
 
 
 def pod_spec(workload: Obj) -> Obj:
@@ -160,8 +163,7 @@ def mount_pki(workload: Obj, pki_dir: Path, destination: Path) -> Path:
     """Lay out what the pod's `pki` Secret volume shows, from a `mesh.pki` folder: the Secret
     has cert-manager's keys (tls.crt, tls.key, ca.crt) and the volume's items rename them."""
     volume = next(v for v in pod_spec(workload)["volumes"] if v["name"] == "pki")
-    identity = volume["secret"]["secretName"].removeprefix("pki-")
-    identity = identity.rsplit("-", 1)[0] if len(identity.rsplit("-", 1)[-1]) == 10 else identity
+    identity = unhashed(volume["secret"]["secretName"]).removeprefix("pki-")
     sources = {"tls.crt": f"{identity}.crt", "tls.key": f"{identity}.key", "ca.crt": "ca.crt"}
     destination.mkdir(parents=True, exist_ok=True)
     for item in volume["secret"]["items"]:

@@ -29,7 +29,7 @@ import pytest
 from mesh import kubernetes as k8s
 from mesh.infra import free_port, port_in_use
 from mesh.topology import Topology
-from tests.k8s.manifests import Obj, Rendered, config_map_data, mount_pki, pod_spec
+from tests.k8s.manifests import Obj, Rendered, config_map_data, mount_pki, pod_spec, unhashed
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -167,7 +167,7 @@ def _environment(
             env[variable["name"]] = variable["value"]
         else:
             ref = variable["valueFrom"]["secretKeyRef"]
-            env[variable["name"]] = secrets[(ref["name"], ref["key"])]
+            env[variable["name"]] = secrets[(unhashed(ref["name"]), ref["key"])]
     for key, value in overrides.items():
         assert key in env, f"{key} is not set by the manifests"
         env[key] = value
@@ -287,21 +287,30 @@ async def test_dev_pod_restarts_on_synced_code(
     overrides = {"UKM_NATS_URL": nats_cluster.client_urls[0]}
     migrate = next(c for c in pod["initContainers"] if c["name"] == "migrate")
     result = await asyncio.to_thread(
-        subprocess.run, _argv(migrate), env=_environment(dev, migrate, secrets, overrides),
-        cwd=ROOT, capture_output=True, text=True, check=False, timeout=150,
+        subprocess.run,
+        _argv(migrate),
+        env=_environment(dev, migrate, secrets, overrides),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=150,
     )
     assert result.returncode == 0, result.stderr
 
     # /app as the dev image lays it out (Dockerfile: COPY into /app, PYTHONPATH=/app:…).
     app = tmp_path / "app"
     for folder in ("services", "mesh", "ukmctl", "gen"):
-        shutil.copytree(ROOT / folder, app / folder,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        shutil.copytree(
+            ROOT / folder, app / folder, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+        )
     main = pod["containers"][0]
     argv = [
         str(BIN / main["command"][0]),
-        *(arg.replace("/app/", f"{app}/") if arg.startswith("/app/") else arg
-          for arg in main["args"]),
+        *(
+            arg.replace("/app/", f"{app}/") if arg.startswith("/app/") else arg
+            for arg in main["args"]
+        ),
     ]
     mounted = mount_pki(deployment, pki_dir, tmp_path / "pki")
     env = _environment(dev, main, secrets, {**overrides, "UKM_PKI_DIR": str(mounted)})
