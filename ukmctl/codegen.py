@@ -65,12 +65,12 @@ def _file_desc_literal(source: str) -> bytes:
     )
 
 
-def _protoc(args: Iterable[str]) -> None:
+def _protoc(args: Iterable[str], proto_dir: Path = PROTO_DIR) -> None:
     import grpc_tools
     from grpc_tools import protoc
 
     well_known = Path(grpc_tools.__file__).parent / "_proto"
-    argv = ["protoc", f"-I{PROTO_DIR}", f"-I{THIRD_PARTY_DIR}", f"-I{well_known}", *args]
+    argv = ["protoc", f"-I{proto_dir}", f"-I{THIRD_PARTY_DIR}", f"-I{well_known}", *args]
     if protoc.main(argv) != 0:
         raise RuntimeError("protoc failed: " + " ".join(argv[1:]))
 
@@ -103,7 +103,9 @@ def generate(out_dir: Path = GEN_DIR) -> None:
         build_descriptor_set(out_dir / "ukm.binpb", validate_set=validate_set)
 
 
-def build_descriptor_set(path: Path, *, validate_set: Path | None = None) -> Path:
+def build_descriptor_set(
+    path: Path, *, validate_set: Path | None = None, proto_dir: Path = PROTO_DIR
+) -> Path:
     """The `--include_imports --include_source_info` descriptor set of the contracts at `path`.
 
     It feeds Envoy's transcoder and grpcurl, and is the image `buf lint` checks.
@@ -118,9 +120,10 @@ def build_descriptor_set(path: Path, *, validate_set: Path | None = None) -> Pat
                 "--include_imports",
                 "--include_source_info",
                 f"--descriptor_set_out={path}",
-                *contract_files(),
+                *contract_files(proto_dir),
                 *_DESCRIPTOR_EXTRAS,
-            ]
+            ],
+            proto_dir,
         )
     return path
 

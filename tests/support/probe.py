@@ -107,6 +107,10 @@ class ProbeServicer:
         _raise(request.value)
         return empty_pb2.Empty()
 
+    async def abort(self, request: empty_pb2.Empty, context: grpc.aio.ServicerContext) -> Any:
+        """End the call with `context.abort` (NOT_FOUND), bypassing the error tree."""
+        await context.abort(grpc.StatusCode.NOT_FOUND, "aborted by the handler")
+
     async def validate(
         self, request: requests_service_pb2.GetRequestRequest, context: Any
     ) -> empty_pb2.Empty:
@@ -172,6 +176,7 @@ class ProbeServicer:
             {
                 "Who": unary(self.who, empty),
                 "Fail": unary(self.fail, string),
+                "Abort": unary(self.abort, empty),
                 "Validate": unary(self.validate, requests_service_pb2.GetRequestRequest),
                 "Slow": unary(self.slow, wrappers_pb2.DoubleValue),
                 "Relay": unary(self.relay, string),

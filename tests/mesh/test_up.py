@@ -1,0 +1,160 @@
+"""`ukm up` as a newcomer runs it: everything healthy, the printed commands work as printed,
+Ctrl-C leaves no process behind, a second start keeps the data, taken ports get a clear message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+import yaml
+
+from mesh.infra import free_port
+from mesh.topology import TOPOLOGY_FILE
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def topology_file(tmp_path: Path) -> Path:
+    """The real topology with every port moved to a free one (a `make up` may be running)."""
+    raw = yaml.safe_load(TOPOLOGY_FILE.read_text())
+    for key in raw["edge"]:
+        raw["edge"][key] = free_port()
+    raw["infrastructure"]["nats_port"] = free_port()
+    for service in raw["services"].values():
+        service["grpc_port"], service["ops_port"] = free_port(), free_port()
+    path = tmp_path / "topology.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+def environment(topology_file: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UKM_")}
+    env["UKM_TOPOLOGY"] = str(topology_file)
+    return env
+
+
+class Up:
+    """A running `ukm up` and what it printed."""
+
+    def __init__(self, root: Path, topology_file: Path) -> None:
+        self.env = environment(topology_file)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "ukmctl", "up", "--root", str(root)],
+            cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        self.root = root
+        self.output = ""
+
+    def wait_until_up(self, timeout: float = 120) -> str:
+        assert self.process.stdout is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            if not line and self.process.poll() is not None:
+                break
+            self.output += line
+            if line.startswith("Watch RequestCreated events"):
+                self.output += self.process.stdout.readline() + self.process.stdout.readline()
+                return self.output
+        raise AssertionError(f"ukm up did not come up:\n{self.output}")
+
+    def descendants(self) -> list[psutil.Process]:
+        return psutil.Process(self.process.pid).children(recursive=True)
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=60)
+
+
+@pytest.fixture
+def up_runs(tmp_path: Path, topology_file: Path) -> Iterator[list[Up]]:
+    runs: list[Up] = []
+    yield runs
+    for run in runs:
+        if run.process.poll() is None:
+            run.process.kill()
+
+
+def printed_commands(output: str) -> list[str]:
+    return [line.strip() for line in output.splitlines()
+            if line.strip().startswith(("curl ", ".venv/bin/grpcurl "))]
+
+
+def run_printed(command: str, env: dict[str, str]) -> str:
+    result = subprocess.run(command, shell=True, cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=30, check=False)
+    assert result.returncode == 0, f"{command}\n{result.stdout}{result.stderr}"
+    return result.stdout
+
+
+def test_up_is_healthy_and_its_printed_commands_work_as_printed(
+    tmp_path: Path, topology_file: Path, up_runs: list[Up]
+) -> None:
+    root = tmp_path / "state"
+    first = Up(root, topology_file)
+    up_runs.append(first)
+    output = first.wait_until_up()
+    status = subprocess.run([sys.executable, "-m", "ukmctl", "status", "--root", str(root)],
+                            cwd=ROOT, env=first.env, capture_output=True, text=True, check=False)
+    assert status.returncode == 0, status.stdout + status.stderr
+
+    commands = printed_commands(output)
+    assert len(commands) == 6
+    results = [run_printed(command, first.env) for command in commands]
+    created = json.loads(results[0])["request"]
+    assert re.fullmatch(r"\d{6}-\d{3}", created["requestNumber"])
+    assert json.loads(results[1])["request"]["status"] == "REQUEST_STATUS_NEW"
+    assert len(json.loads(results[2])["requests"]) == 5
+    assert "ukm.requests.v1.RequestService" in results[3].split()
+    assert json.loads(results[4])["request"]["request_number"]
+    assert len(json.loads(results[5])["requests"]) == 5
+
+    children = first.descendants()
+    assert len(children) >= 5  # postgres, redis, nats, the service, envoy
+    assert first.stop() == 0
+    gone, alive = psutil.wait_procs(children, timeout=10)
+    assert alive == [], f"left behind: {[p.pid for p in alive]}"
+
+    # A second start finds the same data: the demo seed is not filed twice.
+    second = Up(root, topology_file)
+    up_runs.append(second)
+    second.wait_until_up()
+    listing = run_printed(commands[5].replace('"page_size": 5', '"page_size": 100'), second.env)
+    assert len(json.loads(listing)["requests"]) == 6  # 4 demo requests + 2 created above
+    assert second.stop() == 0
+
+
+def test_taken_ports_get_a_clear_message(tmp_path: Path, topology_file: Path) -> None:
+    port = yaml.safe_load(topology_file.read_text())["edge"]["http_port"]
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", port))
+        blocker.listen()
+        result = subprocess.run(
+            [sys.executable, "-m", "ukmctl", "up", "--root", str(tmp_path / "state")],
+            cwd=ROOT, env=environment(topology_file), capture_output=True, text=True,
+            timeout=60, check=False,
+        )
+    assert result.returncode == 2
+    assert f"{port} (Envoy edge (HTTP))" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_status_without_a_running_system_fails(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "ukmctl", "status", "--root", str(tmp_path)],
+                            cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert "not running" in result.stdout
+
+

@@ -1,0 +1,166 @@
+"""The benchmark's figures: medians, ratios to the baseline, targets, the table and the JSON."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.perf.lag import LagResult
+from tests.perf.load import LoadResult
+
+BASELINE = "baseline"
+GET = "get"
+CREATE = "create"
+LABELS = {
+    BASELINE: "Health/Check (baseline)",
+    GET: "GetRequest",
+    CREATE: "CreateRequest",
+}
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A target printed next to a figure; never asserted."""
+
+    name: str
+    figure: str
+    at_least: float | None = None
+    at_most: float | None = None
+
+    def verdict(self, value: float) -> str:
+        """PASS or MISS."""
+        if self.at_least is not None and value < self.at_least:
+            return "MISS"
+        if self.at_most is not None and value > self.at_most:
+            return "MISS"
+        return "PASS"
+
+    @property
+    def text(self) -> str:
+        """`≥ 0.6` / `≤ 100`."""
+        return f"≥ {self.at_least:g}" if self.at_least is not None else f"≤ {self.at_most:g}"
+
+
+GOALS = (
+    Goal("GetRequest / baseline QPS", "get_ratio", at_least=0.6),
+    Goal("CreateRequest / baseline QPS", "create_ratio", at_least=0.3),
+    Goal("event lag p99 ms at 200 creates/s", "lag_p99_ms", at_most=100.0),
+)
+
+
+def median_result(runs: Sequence[LoadResult]) -> dict[str, float]:
+    """The median of each figure over the runs."""
+    return {
+        "qps": statistics.median(r.qps for r in runs),
+        "p50_ms": statistics.median(r.p50_ms for r in runs),
+        "p99_ms": statistics.median(r.p99_ms for r in runs),
+    }
+
+
+def build_report(
+    *,
+    meta: dict[str, Any],
+    runs: dict[str, list[LoadResult]],
+    lag: LagResult,
+    drains: list[float],
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Everything measured, as one JSON-friendly dict (figures rounded)."""
+    medians = {name: median_result(results) for name, results in runs.items()}
+    base = medians[BASELINE]["qps"]
+    ratios = {name: medians[name]["qps"] / base for name in (GET, CREATE)}
+    figures = {
+        "get_ratio": ratios[GET],
+        "create_ratio": ratios[CREATE],
+        "lag_p99_ms": lag.lag_p99_ms,
+    }
+    return _rounded(
+        {
+            **meta,
+            "throughput": {
+                name: {
+                    "label": LABELS[name],
+                    "median": medians[name],
+                    "runs": [r.as_dict() for r in results],
+                }
+                for name, results in runs.items()
+            },
+            "ratios": {f"{name}/baseline": ratio for name, ratio in ratios.items()},
+            "outbox_drain_seconds_after_create_runs": drains,
+            "event_lag": vars(lag),
+            "targets": [
+                {
+                    "name": goal.name,
+                    "figure": goal.figure,
+                    "value": figures[goal.figure],
+                    "target": goal.text,
+                    "result": goal.verdict(figures[goal.figure]),
+                }
+                for goal in GOALS
+            ],
+            **(extra or {}),
+        }
+    )
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 3)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
+
+
+def table(report: dict[str, Any]) -> str:
+    """The compact summary printed at the end."""
+    lines = [
+        f"UKM bench — requests service via Envoy edge (h2c) → mTLS upstream; "
+        f"client {report['client']}, {report['in_flight']} in flight "
+        f"({report['connections']} conn × {report['streams_per_connection']} streams), "
+        f"median of {report['rounds']}",
+        "",
+        f"{'call':<26}{'QPS':>9}{'p50 ms':>9}{'p99 ms':>9}{'× base':>9}   target",
+    ]
+    throughput = report["throughput"]
+    verdicts = {t["figure"]: t for t in report["targets"]}
+    for name in (BASELINE, GET, CREATE):
+        median = throughput[name]["median"]
+        ratio = median["qps"] / throughput[BASELINE]["median"]["qps"]
+        goal = verdicts.get(f"{name}_ratio")
+        mark = f"   {goal['target']:<7} {goal['result']}" if goal else ""
+        lines.append(
+            f"{LABELS[name]:<26}{median['qps']:>9,.0f}{median['p50_ms']:>9.1f}"
+            f"{median['p99_ms']:>9.1f}{ratio:>9.2f}{mark}"
+        )
+    lag = report["event_lag"]
+    goal = verdicts["lag_p99_ms"]
+    lines += [
+        "",
+        f"outbox → JetStream lag at {lag['target_rate']:g} creates/s "
+        f"(achieved {lag['achieved_rate']:.1f}/s over {lag['seconds']:.1f} s, "
+        f"{lag['events']} events):",
+        f"  p50 {lag['lag_p50_ms']:.1f} ms   p99 {lag['lag_p99_ms']:.1f} ms   "
+        f"max {lag['lag_max_ms']:.1f} ms   target p99 {goal['target']} ms  {goal['result']}",
+        f"  (paced CreateRequest latency p50 {lag['create_p50_ms']:.1f} ms, "
+        f"p99 {lag['create_p99_ms']:.1f} ms)",
+    ]
+    drains = report["outbox_drain_seconds_after_create_runs"]
+    if drains:
+        lines.append(
+            "outbox backlog drained after each create run in "
+            + ", ".join(f"{d:.2f}" for d in drains)
+            + " s"
+        )
+    return "\n".join(lines)
+
+
+def write_json(report: dict[str, Any], path: Path) -> None:
+    """Write the figures to `path` (folders created)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")

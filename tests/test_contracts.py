@@ -1,0 +1,63 @@
+"""The contracts: generated code is current, buf lint is clean (and would catch a violation),
+the SDK builds as an installable package."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from ukmctl import buflint, codegen
+
+STATIC_SDK_FILES = {"python/pyproject.toml", "python/README.md", "python/ukm/__init__.py",
+                    "python/ukm/py.typed"}
+
+
+def test_gen_is_up_to_date_with_proto(tmp_path: Path) -> None:
+    fresh_dir = tmp_path / "gen"
+    codegen.generate(fresh_dir)
+    fresh = codegen.generated_files(fresh_dir)
+    committed = {path: data for path, data in codegen.generated_files(codegen.GEN_DIR).items()
+                 if path not in STATIC_SDK_FILES}
+    assert "ukm.binpb" in fresh
+    assert "python/ukm/requests/v1/requests_service_pb2_grpc.py" in fresh
+    stale = sorted(p for p in fresh.keys() | committed.keys() if fresh.get(p) != committed.get(p))
+    assert stale == [], f"gen/ is stale, run `make gen`: {stale}"
+
+
+def test_codegen_is_deterministic(tmp_path: Path) -> None:
+    codegen.generate(tmp_path / "a")
+    codegen.generate(tmp_path / "b")
+    assert codegen.generated_files(tmp_path / "a") == codegen.generated_files(tmp_path / "b")
+
+
+def test_buf_lint_is_clean() -> None:
+    assert buflint.main() == 0
+
+
+def test_buf_lint_catches_a_violation(tmp_path: Path) -> None:
+    bad = tmp_path / "proto" / "ukm" / "bad" / "v1"
+    bad.mkdir(parents=True)
+    (bad / "bad.proto").write_text(
+        'syntax = "proto3";\npackage ukm.bad.v1;\n'
+        "enum color { RED = 0; }\n"  # not PascalCase, zero value not *_UNSPECIFIED
+        "service things { rpc get(Empty) returns (Empty); }\nmessage Empty {}\n"
+    )
+    image = codegen.build_descriptor_set(tmp_path / "image.binpb", proto_dir=tmp_path / "proto")
+    result = buflint.lint_image(image)
+    assert result.returncode != 0
+    assert "ENUM_PASCAL_CASE" in result.stdout or "PascalCase" in result.stdout
+
+
+def test_the_sdk_builds_as_a_wheel_with_stubs(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(tmp_path), str(codegen.GEN_DIR / "python")], check=True)
+    [wheel] = tmp_path.glob("ukm-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for expected in ("ukm/requests/v1/requests_service_pb2.py",
+                     "ukm/requests/v1/requests_service_pb2.pyi",
+                     "ukm/requests/v1/requests_service_pb2_grpc.py",
+                     "ukm/events/v1/envelope_pb2.py", "buf/validate/validate_pb2.py",
+                     "ukm/py.typed"):
+        assert expected in names
