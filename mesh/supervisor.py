@@ -25,7 +25,7 @@ from mesh.envoy_process import EnvoyProcess
 from mesh.infra import EmbeddedNats, EmbeddedPostgres, EmbeddedRedis, port_in_use
 from mesh.pki import ensure_pki
 from mesh.process import ManagedProcess, ProcessFailed
-from mesh.topology import Topology, load_topology
+from mesh.topology import Service, Topology, load_topology
 
 log = logging.getLogger("ukm.up")
 ROOT = Path(__file__).resolve().parent.parent
@@ -247,13 +247,15 @@ class Supervisor:
         print(banner(self.topology, self.root, seconds, self.demo_numbers), flush=True)
 
 
-def prepare(topology: Topology, urls: dict[str, str]) -> None:
-    """Migrate every service's schema and create the JetStream streams (idempotent)."""
+def prepare(
+    topology: Topology, urls: dict[str, str], *, services: list[Service] | None = None
+) -> None:
+    """Migrate the services' schemas and create the JetStream streams (idempotent)."""
     from services.kit.db import migrate
     from services.kit.nats import connect_nats
     from services.kit.streams import ensure_streams
 
-    for service in topology.services.values():
+    for service in services if services is not None else topology.services.values():
         if service.schema:
             migrate(urls["database"], service.migrations_dir, service.schema)
 

@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("gen", help="regenerate gen/ (Python SDK, descriptor set) from proto/")
     serve = commands.add_parser("serve", help="run one service (what a container runs)")
     serve.add_argument("service")
-    migrate = commands.add_parser("migrate", help="apply database migrations")
+    migrate = commands.add_parser("migrate", help="apply migrations and create JetStream streams")
     migrate.add_argument("services", nargs="*", help="default: every service with a schema")
     up = commands.add_parser("up", help="run the whole system in the foreground")
     up.add_argument("--root", type=Path, default=ROOT / ".ukm", help="state folder")
@@ -46,16 +46,15 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         return _serve(args.service)
     if args.command == "migrate":
-        from services.kit.db import migrate
+        from mesh.supervisor import prepare
         from services.kit.settings import Settings
 
-        url = Settings().database_url.get_secret_value()
+        settings = Settings()
+        urls = {"database": settings.database_url.get_secret_value(), "nats": settings.nats_url}
         topology = load_topology()
-        for name in args.services or list(topology.services):
-            service = topology.service(name)
-            if service.schema:
-                migrate(url, service.migrations_dir, service.schema)
-                print(f"{name}: migrated")
+        names = args.services or list(topology.services)
+        prepare(topology, urls, services=[topology.service(name) for name in names])
+        print(f"migrated and streams ensured: {', '.join(names)}")
         return 0
     if args.command == "up":
         from mesh.supervisor import up
