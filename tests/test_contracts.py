@@ -3,23 +3,33 @@ the SDK builds as an installable package."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
+from google.protobuf import descriptor_pb2
+
 from ukmctl import buflint, codegen
 
-STATIC_SDK_FILES = {"python/pyproject.toml", "python/README.md", "python/ukm/__init__.py",
-                    "python/ukm/py.typed"}
+STATIC_SDK_FILES = {
+    "python/pyproject.toml",
+    "python/README.md",
+    "python/ukm/__init__.py",
+    "python/ukm/py.typed",
+}
 
 
 def test_gen_is_up_to_date_with_proto(tmp_path: Path) -> None:
     fresh_dir = tmp_path / "gen"
     codegen.generate(fresh_dir)
     fresh = codegen.generated_files(fresh_dir)
-    committed = {path: data for path, data in codegen.generated_files(codegen.GEN_DIR).items()
-                 if path not in STATIC_SDK_FILES}
+    committed = {
+        path: data
+        for path, data in codegen.generated_files(codegen.GEN_DIR).items()
+        if path not in STATIC_SDK_FILES
+    }
     assert "ukm.binpb" in fresh
     assert "python/ukm/requests/v1/requests_service_pb2_grpc.py" in fresh
     stale = sorted(p for p in fresh.keys() | committed.keys() if fresh.get(p) != committed.get(p))
@@ -51,13 +61,63 @@ def test_buf_lint_catches_a_violation(tmp_path: Path) -> None:
 
 
 def test_the_sdk_builds_as_a_wheel_with_stubs(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(tmp_path), str(codegen.GEN_DIR / "python")], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(codegen.GEN_DIR / "python"),
+        ],
+        check=True,
+    )
     [wheel] = tmp_path.glob("ukm-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for expected in ("ukm/requests/v1/requests_service_pb2.py",
-                     "ukm/requests/v1/requests_service_pb2.pyi",
-                     "ukm/requests/v1/requests_service_pb2_grpc.py",
-                     "ukm/events/v1/envelope_pb2.py", "buf/validate/validate_pb2.py",
-                     "ukm/py.typed"):
+    for expected in (
+        "ukm/requests/v1/requests_service_pb2.py",
+        "ukm/requests/v1/requests_service_pb2.pyi",
+        "ukm/requests/v1/requests_service_pb2_grpc.py",
+        "ukm/events/v1/envelope_pb2.py",
+        "buf/validate/validate_pb2.py",
+        "ukm/py.typed",
+    ):
         assert expected in names
+
+
+def _descriptor_in(module_source: str) -> descriptor_pb2.FileDescriptorProto:
+    """The FileDescriptorProto a generated _pb2 module registers, json names dropped (buf
+    spells them out, protoc's Python generator leaves the defaults implicit)."""
+    for node in ast.walk(ast.parse(module_source)):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "AddSerializedFile":
+            proto = descriptor_pb2.FileDescriptorProto.FromString(node.args[0].value)  # type: ignore[attr-defined]
+            for message in proto.message_type:
+                for field in message.field:
+                    field.ClearField("json_name")
+            return proto
+    raise AssertionError("no descriptor in module")
+
+
+def test_buf_generate_with_buf_gen_yaml_matches_make_gen(tmp_path: Path) -> None:
+    template = (
+        (codegen.ROOT / "buf.gen.yaml").read_text().replace("out: gen/python", f"out: {tmp_path}")
+    )
+    (tmp_path / "buf.gen.yaml").write_text(template)
+    subprocess.run(
+        [str(buflint.BUF), "generate", "--template", str(tmp_path / "buf.gen.yaml")],
+        cwd=codegen.ROOT,
+        check=True,
+    )
+    generated = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.py*"))
+    assert generated, "buf generate wrote nothing"
+    for name in generated:
+        ours = (codegen.GEN_DIR / "python" / name).read_text()
+        theirs = (tmp_path / name).read_text()
+        if name.endswith("_pb2.py"):
+            assert _descriptor_in(theirs) == _descriptor_in(ours), name
+        else:
+            assert theirs == ours, name

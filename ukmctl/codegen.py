@@ -76,15 +76,18 @@ def _protoc(args: Iterable[str], proto_dir: Path = PROTO_DIR) -> None:
 
 
 def generate(out_dir: Path = GEN_DIR) -> None:
-    """Regenerate `out_dir/python` and `out_dir/ukm.binpb` from the contracts."""
+    """Regenerate `out_dir/ukm.binpb` and, from that same image, `out_dir/python`.
+
+    Generating the Python code from the image (not from the .proto text) makes `make gen` and
+    `buf generate` (buf.gen.yaml, which reads the image) produce the same bytes.
+    """
     with tempfile.TemporaryDirectory() as tmp:
-        validate_set = Path(tmp) / "validate.binpb"
-        validate_set.write_bytes(validate_descriptor_set())
+        image = build_descriptor_set(Path(tmp) / "ukm.binpb")
         staged = Path(tmp) / "python"
         staged.mkdir()
         _protoc(
             [
-                f"--descriptor_set_in={validate_set}",
+                f"--descriptor_set_in={image}",
                 f"--python_out={staged}",
                 f"--pyi_out={staged}",
                 f"--grpc_python_out={staged}",
@@ -100,20 +103,17 @@ def generate(out_dir: Path = GEN_DIR) -> None:
             if not (folder / "__init__.py").exists():
                 (folder / "__init__.py").write_text("")
         _replace_generated(staged, out_dir / "python")
-        build_descriptor_set(out_dir / "ukm.binpb", validate_set=validate_set)
+        shutil.copyfile(image, out_dir / "ukm.binpb")
 
 
-def build_descriptor_set(
-    path: Path, *, validate_set: Path | None = None, proto_dir: Path = PROTO_DIR
-) -> Path:
+def build_descriptor_set(path: Path, *, proto_dir: Path = PROTO_DIR) -> Path:
     """The `--include_imports --include_source_info` descriptor set of the contracts at `path`.
 
     It feeds Envoy's transcoder and grpcurl, and is the image `buf lint` checks.
     """
     with tempfile.TemporaryDirectory() as tmp:
-        if validate_set is None:
-            validate_set = Path(tmp) / "validate.binpb"
-            validate_set.write_bytes(validate_descriptor_set())
+        validate_set = Path(tmp) / "validate.binpb"
+        validate_set.write_bytes(validate_descriptor_set())
         _protoc(
             [
                 f"--descriptor_set_in={validate_set}",

@@ -226,12 +226,19 @@ async def test_requests_pod_starts_becomes_ready_and_stops(
     for container in pod["initContainers"]:
         await asyncio.to_thread(run_init, container)
 
-    # The streams init container made every stream with the manifests' replica count.
+    # The streams init container made every stream with the manifests' replica count, and the
+    # other two nodes hold replicas (reported once they have caught up).
     client = await nats.connect(nats_cluster.client_urls[1])
     try:
-        info = await client.jetstream().stream_info(service.stream or "")
-        assert info.config.num_replicas == k8s.STREAM_REPLICAS
-        assert info.cluster is not None and len(info.cluster.replicas or []) == 2
+        deadline = time.monotonic() + 20
+        while True:
+            info = await client.jetstream().stream_info(service.stream or "")
+            assert info.config.num_replicas == k8s.STREAM_REPLICAS
+            peers = (info.cluster.replicas or []) if info.cluster else []
+            if len(peers) == k8s.STREAM_REPLICAS - 1 or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.2)
+        assert len(peers) == k8s.STREAM_REPLICAS - 1, info.cluster
     finally:
         await client.close()
 

@@ -10,6 +10,7 @@ Events are matched to the calls by request number (the envelope's subject).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from dataclasses import dataclass
 
@@ -55,12 +56,19 @@ async def measure_lag(
     settle: float = 15.0,
 ) -> LagResult:
     """Create `rate × seconds` requests at `rate`/s and measure each one's event lag."""
-    arrivals: dict[str, float] = {}
+    arrivals: dict[str, float] = {}  # request number → lag (s)
+    numbers: list[str] = []  # the requests filed, in answer order
+    waiting: set[str] | None = None  # once all are filed: those still without an event
+    all_arrived = asyncio.Event()
 
     async def on_event(msg: Msg) -> None:
         now = time.time()
         envelope = Envelope.FromString(msg.data)
         arrivals[envelope.subject] = now - envelope.time.ToNanoseconds() / 1e9
+        if waiting is not None:
+            waiting.discard(envelope.subject)
+            if not waiting:
+                all_arrived.set()
 
     subscription = await nc.subscribe(EVENT_SUBJECTS, cb=on_event)
     await nc.flush()
@@ -72,7 +80,6 @@ async def measure_lag(
             request_serializer=_identity,
             response_deserializer=pb.CreateRequestResponse.FromString,
         )
-        numbers: list[str] = []
         latencies: list[float] = []
         failures: list[str] = []
         slots = asyncio.Semaphore(max_in_flight)
@@ -104,9 +111,11 @@ async def measure_lag(
         elapsed = loop.time() - begin
         if failures:
             raise BenchError(f"{len(failures)} paced creates failed, e.g. {failures[0]}")
-        deadline = time.monotonic() + settle
-        while any(n not in arrivals for n in numbers) and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
+        waiting = {n for n in numbers if n not in arrivals}
+        if not waiting:
+            all_arrived.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(all_arrived.wait(), settle)
     finally:
         await channel.close()
         await subscription.unsubscribe()
