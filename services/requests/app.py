@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from ukm.requests.v1 import requests_service_pb2, requests_service_pb2_grpc
 
 from services.kit.db import create_engine, session_factory
-from services.kit.nats import connect_nats
 from services.kit.metrics import ServerMetrics
-from services.kit.outbox import OutboxRelay, RelayMetrics
+from services.kit.nats import connect_nats
+from services.kit.relay import OutboxRelay, RelayMetrics
 from services.kit.server import ServiceApp
 from services.kit.settings import Settings
 from services.requests import models

@@ -14,7 +14,7 @@ from nats.js import JetStreamContext
 from mesh.infra import EmbeddedNats
 from services.kit.consumer import Outcome
 from services.kit.nats import connect_nats
-from services.kit.outbox import OutboxRelay
+from services.kit.relay import OutboxRelay
 from tests.support.events import (
     STREAM,
     EventDb,

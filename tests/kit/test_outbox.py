@@ -17,7 +17,8 @@ from prometheus_client import CollectorRegistry
 from mesh.topology import load_topology
 from services.kit.db import transaction
 from services.kit.nats import connect_nats
-from services.kit.outbox import OutboxRelay, RelayMetrics, enqueue, outbox_channel
+from services.kit.outbox import enqueue, outbox_channel
+from services.kit.relay import OutboxRelay, RelayMetrics
 from services.kit.settings import Settings
 from services.kit.streams import DLQ_MAX_AGE, DLQ_STREAM, EVENT_MAX_AGE, ensure_streams
 from tests.support.events import (

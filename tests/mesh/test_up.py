@@ -124,7 +124,7 @@ def test_up_is_healthy_and_its_printed_commands_work_as_printed(
     children = first.descendants()
     assert len(children) >= 5  # postgres, redis, nats, the service, envoy
     assert first.stop() == 0
-    gone, alive = psutil.wait_procs(children, timeout=10)
+    _, alive = psutil.wait_procs(children, timeout=10)
     assert alive == [], f"left behind: {[p.pid for p in alive]}"
 
     # A second start finds the same data: the demo seed is not filed twice.

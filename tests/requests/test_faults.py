@@ -25,12 +25,12 @@ from tests.requests.factories import create_request
 from tests.support.services import direct_channel, running_requests, service_settings
 
 
-async def stream_event_ids(url: str, expected: int, timeout: float = 20.0) -> list[str]:
+async def stream_event_ids(url: str, expected: int, within: float = 20.0) -> list[str]:
     """The envelope ids in the REQUESTS stream once it holds `expected` messages (or timeout)."""
     client = await nats.connect(url)
     try:
         js = client.jetstream()
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + within
         while (await js.stream_info("REQUESTS")).state.messages < expected:
             if asyncio.get_running_loop().time() > deadline:
                 break
@@ -101,6 +101,7 @@ async def test_a_service_killed_mid_batch_loses_nothing(
     await asyncio.to_thread(start)
     settings = service_settings(database_url, nats_url, pki_dir)
     acknowledged: list[str] = []
+    enough = asyncio.Event()
     async with mesh_channel(settings, "operator", target=f"localhost:{grpc_port}") as channel:
         stub = rpc.RequestServiceStub(channel)
 
@@ -108,12 +109,13 @@ async def test_a_service_killed_mid_batch_loses_nothing(
             try:
                 response = await stub.CreateRequest(create_request(), timeout=10)
                 acknowledged.append(response.request.request_number)
+                if len(acknowledged) >= 60:
+                    enough.set()
             except grpc.aio.AioRpcError:
                 pass  # in flight when the process died: the client does not know the outcome
 
         calls = [asyncio.create_task(create()) for _ in range(300)]
-        while len(acknowledged) < 60:
-            await asyncio.sleep(0.005)
+        await enough.wait()
         service.kill()  # SIGKILL mid-batch: no shutdown hooks run
         await asyncio.gather(*calls)
     killed_after = len(acknowledged)

@@ -24,7 +24,8 @@ from services.kit.consumer import Consumer, inbox_table
 from services.kit.db import create_engine, session_factory
 from services.kit.dlq import DeadLetter, list_dead_letters
 from services.kit.envelope import Envelope, decode_envelope, wrap
-from services.kit.outbox import OutboxRelay, enqueue, outbox_table
+from services.kit.outbox import enqueue, outbox_table
+from services.kit.relay import OutboxRelay
 from services.kit.streams import ensure_streams
 
 SCHEMA = "evt_test"
