@@ -4,6 +4,7 @@ the SDK builds as an installable package."""
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -61,6 +62,12 @@ def test_buf_lint_catches_a_violation(tmp_path: Path) -> None:
 
 
 def test_the_sdk_builds_as_a_wheel_with_stubs(tmp_path: Path) -> None:
+    source = tmp_path / "sdk"
+    shutil.copytree(
+        codegen.GEN_DIR / "python",
+        source,
+        ignore=shutil.ignore_patterns("*.egg-info", "__pycache__", "build"),
+    )
     subprocess.run(
         [
             sys.executable,

@@ -153,6 +153,7 @@ def generated_files(out_dir: Path) -> dict[str, bytes]:
     result: dict[str, bytes] = {}
     for path in sorted(out_dir.rglob("*")):
         rel = path.relative_to(out_dir).as_posix()
-        if path.is_file() and "__pycache__" not in rel and "egg-info" not in rel:
+        ignored = "__pycache__" in rel or "egg-info" in rel or rel.startswith("python/build/")
+        if path.is_file() and not ignored:
             result[rel] = path.read_bytes()
     return result
