@@ -79,7 +79,7 @@ def test_the_sdk_builds_as_a_wheel_with_stubs(tmp_path: Path) -> None:
             "-q",
             "-w",
             str(tmp_path),
-            str(codegen.GEN_DIR / "python"),
+            str(source),
         ],
         check=True,
     )
