@@ -40,8 +40,6 @@ from mesh.kubernetes.workloads import gateway_config, gateway_objects, service_o
 from mesh.pki import ensure_pki
 from mesh.topology import Topology, load_topology
 
-# --- files ---------------------------------------------------------------------------------
-
 
 class _Dumper(yaml.SafeDumper):
     """Multi-line strings (inline patches) as literal blocks, readable in review."""

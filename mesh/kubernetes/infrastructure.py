@@ -41,9 +41,6 @@ from mesh.kubernetes.policies import network_policy, peer, rule
 from mesh.kubernetes.workloads import disruption_budget, kube_service, service_account
 from mesh.topology import Topology
 
-# --- services ------------------------------------------------------------------------------
-
-
 # --- NATS JetStream ------------------------------------------------------------------------
 
 

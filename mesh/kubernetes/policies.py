@@ -19,8 +19,6 @@ from mesh.kubernetes.common import (
 )
 from mesh.topology import Topology
 
-# --- network policies ----------------------------------------------------------------------
-
 
 def peer(name: str) -> Json:
     return {"podSelector": {"matchLabels": selector(name)}}

@@ -44,8 +44,6 @@ from mesh.kubernetes.common import (
 )
 from mesh.topology import Service, Topology
 
-# --- services ------------------------------------------------------------------------------
-
 
 def _app_container(
     name: str,
