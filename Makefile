@@ -7,12 +7,13 @@ TOOLS := .tools
 BUF := $(TOOLS)/node_modules/.bin/buf
 BUF_VERSION := 1.75.0
 
-.PHONY: up test gen lint bench install tools status clean help
+.PHONY: up test gen lint bench install tools status render-k8s clean help
 
 help:
 	@echo "make up     - run the whole system (embedded PostgreSQL/Redis/NATS, services, Envoy)"
 	@echo "make test   - run the whole test suite against real components"
-	@echo "make gen    - regenerate gen/ from proto/"
+	@echo "make gen    - regenerate gen/ from proto/ (and k8s/, whose gateway config embeds it)"
+	@echo "make render-k8s - re-render k8s/ from mesh/topology.yaml"
 	@echo "make lint   - buf lint, ruff, mypy"
 	@echo "make bench  - benchmarks (figures and ratios, not pass/fail)"
 	@echo "make status - health of a running 'make up'"
@@ -33,6 +34,10 @@ $(BUF):
 
 gen: install
 	$(VENV)/bin/ukm gen
+	$(PY) -m mesh.kubernetes
+
+render-k8s: install
+	$(PY) -m mesh.kubernetes
 
 up: install
 	$(VENV)/bin/ukm gen

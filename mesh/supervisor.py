@@ -24,8 +24,9 @@ from mesh.envoy import validate_envoy_config, write_envoy_config
 from mesh.envoy_process import EnvoyProcess
 from mesh.infra import EmbeddedNats, EmbeddedPostgres, EmbeddedRedis, port_in_use
 from mesh.pki import ensure_pki
+from mesh.prepare import prepare
 from mesh.process import ManagedProcess, ProcessFailed
-from mesh.topology import Service, Topology, load_topology
+from mesh.topology import Topology, load_topology
 
 log = logging.getLogger("ukm.up")
 ROOT = Path(__file__).resolve().parent.parent
@@ -169,7 +170,7 @@ class Supervisor:
             self.stack.add("nats", nats)
             self.urls["nats"] = nats.url
         _step("migrations and streams")
-        prepare(topology, self.urls)
+        prepare(topology, database_url=self.urls["database"], nats_url=self.urls["nats"])
         for name in topology.services:
             _step(f"service {name}")
             self._start_service(name)
@@ -245,28 +246,6 @@ class Supervisor:
         from ukmctl.banner import banner
 
         print(banner(self.topology, self.root, seconds, self.demo_numbers), flush=True)
-
-
-def prepare(
-    topology: Topology, urls: dict[str, str], *, services: list[Service] | None = None
-) -> None:
-    """Migrate the services' schemas and create the JetStream streams (idempotent)."""
-    from services.kit.db import migrate
-    from services.kit.nats import connect_nats
-    from services.kit.streams import ensure_streams
-
-    for service in services if services is not None else topology.services.values():
-        if service.schema:
-            migrate(urls["database"], service.migrations_dir, service.schema)
-
-    async def streams() -> None:
-        nc = await connect_nats(urls["nats"], "ukm-up")
-        try:
-            await ensure_streams(nc.jetstream(), topology)
-        finally:
-            await nc.close()
-
-    asyncio.run(streams())
 
 
 def _step(what: str) -> None:

@@ -20,6 +20,18 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("service")
     migrate = commands.add_parser("migrate", help="apply migrations and create JetStream streams")
     migrate.add_argument("services", nargs="*", help="default: every service with a schema")
+    migrate.add_argument(
+        "--stream-replicas",
+        type=int,
+        default=1,
+        help="JetStream replicas per stream (3 on a production cluster)",
+    )
+    migrate.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        help="seconds to keep retrying while JetStream is not ready",
+    )
     up = commands.add_parser("up", help="run the whole system in the foreground")
     up.add_argument("--root", type=Path, default=ROOT / ".ukm", help="state folder")
     status = commands.add_parser("status", help="exit 0 only if every component is healthy")
@@ -46,15 +58,21 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         return _serve(args.service)
     if args.command == "migrate":
-        from mesh.supervisor import prepare
+        from mesh.prepare import prepare
         from services.kit.settings import Settings
 
         settings = Settings()
-        urls = {"database": settings.database_url.get_secret_value(), "nats": settings.nats_url}
         topology = load_topology()
         names = args.services or list(topology.services)
-        prepare(topology, urls, services=[topology.service(name) for name in names])
-        print(f"migrated and streams ensured: {', '.join(names)}")
+        streams = prepare(
+            topology,
+            database_url=settings.database_url.get_secret_value(),
+            nats_url=settings.nats_url,
+            services=[topology.service(name) for name in names],
+            stream_replicas=args.stream_replicas,
+            give_up_after=args.timeout,
+        )
+        print(f"migrated: {', '.join(names)}; streams: {', '.join(streams)}")
         return 0
     if args.command == "up":
         from mesh.supervisor import up

@@ -27,8 +27,12 @@ def generate(request: plugin_pb2.CodeGeneratorRequest) -> plugin_pb2.CodeGenerat
         )
         out = Path(tmp) / "out"
         out.mkdir()
-        argv = ["protoc", f"--descriptor_set_in={descriptors}", f"--grpc_python_out={out}",
-                *request.file_to_generate]
+        argv = [
+            "protoc",
+            f"--descriptor_set_in={descriptors}",
+            f"--grpc_python_out={out}",
+            *request.file_to_generate,
+        ]
         if protoc.main(argv) != 0:
             response.error = "grpc_tools.protoc failed"
             return response

@@ -1,19 +1,16 @@
-"""`python -m mesh.kubernetes`: render (default), check, dev-secrets, streams."""
+"""`python -m mesh.kubernetes`: render (default), check, dev-secrets."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 
 import mesh.kubernetes
-from mesh.kubernetes.common import STREAM_REPLICAS
 from mesh.kubernetes.files import differences, write, write_dev_secrets
-from mesh.kubernetes.streams import ensure_cluster_streams
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m mesh.kubernetes [render|check|dev-secrets|streams]`."""
+    """`python -m mesh.kubernetes [render|check|dev-secrets]`."""
     parser = argparse.ArgumentParser(
         prog="python -m mesh.kubernetes",
         description=mesh.kubernetes.__doc__,
@@ -23,9 +20,6 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("render", help="write k8s/ from the topology (the default)")
     commands.add_parser("check", help="exit 1 if k8s/ differs from a fresh render")
     commands.add_parser("dev-secrets", help="write the dev overlay's git-ignored Secret files")
-    streams = commands.add_parser("streams", help="create the JetStream streams (in-cluster)")
-    streams.add_argument("--replicas", type=int, default=STREAM_REPLICAS)
-    streams.add_argument("--timeout", type=float, default=120.0)
     args = parser.parse_args(argv)
     if args.command == "check":
         problems = differences()
@@ -36,10 +30,6 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if problems else 0
     if args.command == "dev-secrets":
         print(f"dev secrets in {write_dev_secrets()}")
-        return 0
-    if args.command == "streams":
-        names = asyncio.run(ensure_cluster_streams(args.replicas, give_up_after=args.timeout))
-        print(f"streams ready (R{args.replicas}): {', '.join(names)}")
         return 0
     changed = write()
     print("\n".join(f"wrote k8s/{path}" for path in changed) or "k8s/ is up to date")

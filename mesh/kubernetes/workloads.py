@@ -81,28 +81,17 @@ def service_deployment(topology: Topology, service: Service) -> Json:
     """The Deployment of one topology service (no `replicas`: its HPA owns that)."""
     name = service.name
     init: list[Json] = []
-    small = resource_limits("50m", "128Mi", "500m", "256Mi")
-    if service.schema:
-        # Alembic under an advisory lock: replicas starting together migrate one at a time.
+    if service.schema or service.stream:
+        # Before the service starts: its schema (Alembic under an advisory lock, so replicas
+        # starting together migrate one at a time) and its JetStream streams at the cluster's
+        # replica count (retried while a new NATS cluster elects its leader).
         init.append(
             _app_container(
-                "migrate",
+                "prepare",
                 service,
-                args=["migrate", name],
-                resources=small,
-                secrets_env=["UKM_DATABASE_URL"],
-                pki=False,
-            )
-        )
-    if service.stream:
-        init.append(
-            _app_container(
-                "streams",
-                service,
-                command=["python"],
-                args=["-m", "mesh.kubernetes", "streams", "--replicas", str(STREAM_REPLICAS)],
-                resources=small,
-                secrets_env=[],
+                args=["migrate", name, "--stream-replicas", str(STREAM_REPLICAS)],
+                resources=resource_limits("50m", "128Mi", "500m", "256Mi"),
+                secrets_env=["UKM_DATABASE_URL"] if service.schema else [],
                 pki=False,
             )
         )

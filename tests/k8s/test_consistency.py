@@ -176,8 +176,11 @@ def test_kubernetes_service_names_are_in_the_certificates(
 def test_migrations_and_streams_follow_the_topology(overlay: Rendered, topology: Topology) -> None:
     for name, service in topology.services.items():
         init = pod_spec(overlay.get("Deployment", name)).get("initContainers", [])
-        by_name = {c["name"]: c for c in init}
-        assert ("migrate" in by_name) == bool(service.schema)
-        assert ("streams" in by_name) == bool(service.stream)
-        if service.schema:
-            assert by_name["migrate"]["args"] == ["migrate", name]
+        if not (service.schema or service.stream):
+            assert init == []
+            continue
+        (prepare,) = init
+        assert "command" not in prepare  # the image's entrypoint: `ukm`
+        assert prepare["args"] == ["migrate", name, "--stream-replicas", str(k8s.STREAM_REPLICAS)]
+        secrets = {variable["name"] for variable in prepare.get("env", [])}
+        assert secrets == ({"UKM_DATABASE_URL"} if service.schema else set())

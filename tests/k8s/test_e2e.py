@@ -2,10 +2,11 @@
 
 The rendered NATS config runs as a real 3-node JetStream cluster (only addresses and data paths
 swapped for local ones); the requests Deployment's init containers and service container run
-with the exact command, arguments and environment the pod gets, except that Secret values become
-this machine's database/Redis URLs, the PKI volume a local folder laid out like the volume, and
-the NATS Service name the local cluster. The service must become ready on its readiness probe
-and stop cleanly on SIGTERM within its termination grace period.
+with the exact command, arguments and environment the pod gets, except for four substitutions:
+Secret values become this machine's database/Redis URLs, the PKI volume a local folder laid out
+like the volume, the NATS Service name the local cluster, and the listening ports free ones (the
+suite runs next to `make up`, which holds the topology's ports). The service must become ready
+on its readiness probe and stop cleanly on SIGTERM within its termination grace period.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import nats
 import pytest
 
 from mesh import kubernetes as k8s
-from mesh.infra import free_port, port_in_use
+from mesh.infra import free_port
 from mesh.topology import Topology
 from tests.k8s.manifests import Obj, Rendered, config_map_data, mount_pki, pod_spec, unhashed
 
@@ -54,12 +55,27 @@ def _wait(predicate: object, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
-def _probe_url(container: Obj, probe: str) -> str:
+def _probe_url(container: Obj, probe: str, moved: dict[int, int] | None = None) -> str:
+    """The URL the kubelet probes; `moved` maps container ports to where they listen here."""
     get = container[probe]["httpGet"]
     port = get["port"]
     if isinstance(port, str):
         port = next(p["containerPort"] for p in container["ports"] if p["name"] == port)
+    port = (moved or {}).get(port, port)
     return f"http://127.0.0.1:{port}{get['path']}"
+
+
+def _local_ports(rendered: Rendered, container: Obj) -> tuple[dict[str, str], dict[int, int]]:
+    """Free ports instead of the pod's (the suite runs next to `make up`, which holds the
+    topology's): the env overrides, and container port → local port for the probes. That the
+    pod's ports are the topology's is tested in test_consistency."""
+    env = config_map_data(rendered, container["envFrom"][0]["configMapRef"]["name"])
+    declared = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert int(env["UKM_GRPC_PORT"]) == declared["grpc"]
+    assert int(env["UKM_OPS_PORT"]) == declared["ops"]
+    local = {name: free_port() for name in declared}
+    overrides = {"UKM_GRPC_PORT": str(local["grpc"]), "UKM_OPS_PORT": str(local["ops"])}
+    return overrides, {declared[name]: local[name] for name in declared}
 
 
 def _probe_budget(container: Obj, probe: str) -> float:
@@ -190,8 +206,6 @@ async def test_requests_pod_starts_becomes_ready_and_stops(
 ) -> None:
     name = "requests"
     service = topology.service(name)
-    busy = [p for p in (service.grpc_port, service.ops_port) if port_in_use("127.0.0.1", p)]
-    assert not busy, f"ports {busy} are taken (a running `make up`?): the pod uses them as-is"
     deployment = prod.get("Deployment", name)
     pod = pod_spec(deployment)
     secrets = {
@@ -226,7 +240,7 @@ async def test_requests_pod_starts_becomes_ready_and_stops(
     for container in pod["initContainers"]:
         await asyncio.to_thread(run_init, container)
 
-    # The streams init container made every stream with the manifests' replica count, and the
+    # The init container made every stream with the manifests' replica count, and the
     # other two nodes hold replicas (reported once they have caught up).
     client = await nats.connect(nats_cluster.client_urls[1])
     try:
@@ -244,11 +258,12 @@ async def test_requests_pod_starts_becomes_ready_and_stops(
 
     main = pod["containers"][0]
     mounted = mount_pki(deployment, pki_dir, tmp_path / "pki")
-    env = _environment(prod, main, secrets, {**overrides, "UKM_PKI_DIR": str(mounted)})
+    ports, moved = _local_ports(prod, main)
+    env = _environment(prod, main, secrets, {**overrides, **ports, "UKM_PKI_DIR": str(mounted)})
     assert env["UKM_HOST"] == "0.0.0.0"  # as in the pod: the kubelet and Envoy dial the pod IP
     process = await asyncio.to_thread(_start, _argv(main), env, logs / f"{name}.log")
     try:
-        ready = _probe_url(main, "readinessProbe")
+        ready = _probe_url(main, "readinessProbe", moved)
 
         def is_ready() -> bool:
             assert process.poll() is None, (logs / f"{name}.log").read_text()
@@ -256,8 +271,8 @@ async def test_requests_pod_starts_becomes_ready_and_stops(
 
         budget = _probe_budget(main, "startupProbe") + _probe_budget(main, "readinessProbe")
         await asyncio.to_thread(_wait, is_ready, budget, f"{name} {ready}")
-        assert _get(_probe_url(main, "livenessProbe")) == 200
-        assert _get(_probe_url(main, "startupProbe")) == 200
+        assert _get(_probe_url(main, "livenessProbe", moved)) == 200
+        assert _get(_probe_url(main, "startupProbe", moved)) == 200
         process.terminate()  # what the kubelet sends
         grace = pod["terminationGracePeriodSeconds"]
         started = time.monotonic()
@@ -272,7 +287,6 @@ async def test_requests_pod_starts_becomes_ready_and_stops(
 
 async def test_dev_pod_restarts_on_synced_code(
     dev: Rendered,
-    topology: Topology,
     nats_cluster: NatsCluster,
     database_url: str,
     redis_url: str,
@@ -282,9 +296,6 @@ async def test_dev_pod_restarts_on_synced_code(
     """Tilt's live update in miniature: the dev container (watchfiles around `ukm serve`) runs
     code from /app; a file synced into /app restarts the service, which becomes ready again."""
     name = "requests"
-    service = topology.service(name)
-    busy = [p for p in (service.grpc_port, service.ops_port) if port_in_use("127.0.0.1", p)]
-    assert not busy, f"ports {busy} are taken (a running `make up`?): the pod uses them as-is"
     deployment = dev.get("Deployment", name)
     pod = pod_spec(deployment)
     secrets = {
@@ -292,11 +303,11 @@ async def test_dev_pod_restarts_on_synced_code(
         (k8s.service_secret(name), "redis-url"): redis_url,
     }
     overrides = {"UKM_NATS_URL": nats_cluster.client_urls[0]}
-    migrate = next(c for c in pod["initContainers"] if c["name"] == "migrate")
+    (prepare,) = pod["initContainers"]
     result = await asyncio.to_thread(
         subprocess.run,
-        _argv(migrate),
-        env=_environment(dev, migrate, secrets, overrides),
+        _argv(prepare),
+        env=_environment(dev, prepare, secrets, overrides),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -320,11 +331,12 @@ async def test_dev_pod_restarts_on_synced_code(
         ),
     ]
     mounted = mount_pki(deployment, pki_dir, tmp_path / "pki")
-    env = _environment(dev, main, secrets, {**overrides, "UKM_PKI_DIR": str(mounted)})
+    ports, moved = _local_ports(dev, main)
+    env = _environment(dev, main, secrets, {**overrides, **ports, "UKM_PKI_DIR": str(mounted)})
     env.update(PYTHONPATH=f"{app}:{app}/gen/python", PATH=f"{BIN}:{env['PATH']}")
     log_path = tmp_path / f"{name}.log"
     process = await asyncio.to_thread(_start, argv, env, log_path)
-    ready = _probe_url(main, "readinessProbe")
+    ready = _probe_url(main, "readinessProbe", moved)
 
     def serving(times: int) -> bool:
         assert process.poll() is None, log_path.read_text()

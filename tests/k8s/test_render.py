@@ -215,10 +215,7 @@ def test_new_services_get_all_their_objects_and_only_their_flows(topology: Topol
         ]
         deployment = k8s.service_deployment(grown, service)
         init = [c["name"] for c in deployment["spec"]["template"]["spec"].get("initContainers", [])]
-        assert init == [
-            *(["migrate"] if service.schema else []),
-            *(["streams"] if service.stream else []),
-        ]
+        assert init == (["prepare"] if service.schema or service.stream else [])
     base = k8s.base_kustomization(grown)
     for name in grown.services:
         assert f"services/{name}.yaml" in base["resources"]

@@ -37,7 +37,16 @@ class Tilt:
         return self.calls[name][0]
 
     def resources(self) -> dict[str, dict[str, Any]]:
-        return {args[0]: kwargs for args, kwargs in self.calls.get("k8s_resource", [])}
+        """Workload resources (k8s_resource(workload, …)) by name."""
+        return {args[0]: kwargs for args, kwargs in self.calls.get("k8s_resource", []) if args}
+
+    def groups(self) -> dict[str, dict[str, Any]]:
+        """Resources made of objects (k8s_resource(new_name=…, objects=[…]))."""
+        return {
+            kwargs["new_name"]: kwargs
+            for args, kwargs in self.calls.get("k8s_resource", [])
+            if not args
+        }
 
     def local_resources(self) -> dict[str, dict[str, Any]]:
         return {args[0]: kwargs for args, kwargs in self.calls.get("local_resource", [])}
@@ -173,15 +182,24 @@ def test_resources_are_labelled_and_ordered(tilt: Tilt, dev: Rendered, topology:
     workloads = {w["metadata"]["name"] for w in dev.workloads()}
     assert set(resources) == workloads
     infra = {k8s.NATS, k8s.POSTGRES, k8s.REDIS}
+    groups = tilt.groups()
+    assert groups["namespace"]["objects"] == [f"{k8s.NAMESPACE}:namespace"]
+    for group in groups.values():
+        for selector in group["objects"]:
+            object_name, kind = selector.split(":")
+            assert dev.get(
+                next(o["kind"] for o in dev.objects if o["kind"].lower() == kind), object_name
+            )
     for name in infra:
         assert resources[name]["labels"] == ["infra"]
+        assert resources[name]["resource_deps"] == ["namespace"]
     for name in topology.services:
         assert resources[name]["labels"] == ["services"]
         assert set(resources[name]["resource_deps"]) == infra
     gateway = resources[k8s.GATEWAY_IDENTITY]
     assert gateway["labels"] == ["gateway"]
     assert set(gateway["resource_deps"]) == set(topology.services)
-    known = workloads | set(tilt.local_resources())
+    known = workloads | set(tilt.local_resources()) | set(groups)
     for kwargs in [*resources.values(), *tilt.local_resources().values()]:
         assert set(kwargs.get("resource_deps", [])) <= known
 
@@ -202,7 +220,7 @@ def test_codegen_and_seed(tilt: Tilt) -> None:
     # `ukm seed --root R` uses R/pki: the dev PKI, whose operator certificate the mesh accepts.
     root = shlex.split(seed["cmd"])[shlex.split(seed["cmd"]).index("--root") + 1]
     assert root == f"k8s/overlays/dev/{k8s.DEV_SECRETS}"
-    assert "mesh/topology.yaml" in local["render-k8s"]["deps"]
+    assert "mesh" in local["render-k8s"]["deps"]
 
 
 def test_ctlptl_cluster_matches(tilt: Tilt, dev: Rendered) -> None:
