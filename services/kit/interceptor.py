@@ -177,8 +177,10 @@ class _Call:
             self.code = "INTERNAL"
             suppress = True
             log.error("rpc failed", extra={"method": self.method}, exc_info=(exc_type, exc, tb))
+        elif isinstance(exc, grpc.aio.AbortError):
+            self.code = _code_name(self.context.code())  # the code the handler aborted with
         elif exc is not None:
-            self.code = "CANCELLED" if not isinstance(exc, grpc.aio.AbortError) else "ABORTED"
+            self.code = "CANCELLED"
         elapsed = time.perf_counter() - self.started
         if self.failure is not None:
             self.span.set_status(Status(StatusCode.ERROR, self.code))
@@ -201,3 +203,11 @@ class _Call:
 
 
 _CODES = {member.value[0]: member for member in grpc.StatusCode}
+
+
+def _code_name(code: Any) -> str:
+    if isinstance(code, grpc.StatusCode):
+        return code.name
+    if isinstance(code, int) and code in _CODES:
+        return _CODES[code].name
+    return "UNKNOWN"

@@ -41,7 +41,8 @@ class JsonFormatter(logging.Formatter):
             entry["request_id"] = call.request_id
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
-                entry[key] = value
+                # A caller's field never replaces a core one (a domain `request_id` is common).
+                entry[f"extra_{key}" if key in entry else key] = value
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False, default=str)
