@@ -79,7 +79,7 @@ class ServerPipeline(grpc.aio.ServerInterceptor):
     def _wrap_unary(self, method: str, behaviour: Handler) -> Handler:
         async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
             async with _Call(self, method, context) as call:
-                self._check(request)
+                self._check(call, request)
                 return await behaviour(request, context)
             return await call.abort()  # reached only when the call failed
 
@@ -90,7 +90,7 @@ class ServerPipeline(grpc.aio.ServerInterceptor):
     ) -> Callable[..., AsyncIterator[Any]]:
         async def stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
             async with _Call(self, method, context) as call:
-                self._check(request)
+                self._check(call, request)
                 async for item in behaviour(request, context):
                     yield item
             if call.failure is not None:
@@ -98,7 +98,9 @@ class ServerPipeline(grpc.aio.ServerInterceptor):
 
         return stream
 
-    def _check(self, request: Any) -> None:
+    def _check(self, call: _Call, request: Any) -> None:
+        if call.refusal is not None:
+            raise call.refusal
         if isinstance(request, _Undecodable):
             raise InvalidArgument(f"the request body is not a valid {request.type_name} message")
         self.validator.check(request)
@@ -137,6 +139,16 @@ class _Call:
         self.failure: Any = None  # google.rpc.Status to send, if the call failed
         self.code = "OK"
 
+    def _authenticate(self, metadata: dict[str, str]) -> ctx.Caller:
+        """The caller; a refusal is kept and raised inside the call, so it is answered (and
+        counted) like any domain error."""
+        self.refusal: UkmError | None = None
+        try:
+            return self.pipeline.authenticator.authenticate(metadata, self.context)
+        except UkmError as refusal:
+            self.refusal = refusal
+            return ctx.ANONYMOUS
+
     async def __aenter__(self) -> _Call:
         self.started = time.perf_counter()
         metadata = {
@@ -146,7 +158,7 @@ class _Call:
         }
         remaining = self.context.time_remaining()
         call = ctx.CallContext(
-            caller=self.pipeline.authenticator.authenticate(metadata, self.context),
+            caller=self._authenticate(metadata),
             request_id=metadata.get("x-request-id") or ctx.new_request_id(),
             method=self.method,
             deadline=None if remaining is None else time.monotonic() + remaining,
@@ -180,7 +192,11 @@ class _Call:
         elif isinstance(exc, grpc.aio.AbortError):
             self.code = _code_name(self.context.code())  # the code the handler aborted with
         elif exc is not None:
-            self.code = "CANCELLED"
+            remaining = self.context.time_remaining()
+            expired = remaining is not None and remaining <= 0
+            self.code = "DEADLINE_EXCEEDED" if expired else "CANCELLED"
+        else:
+            self.code = _code_name(self.context.code())  # OK, unless set_code() said otherwise
         elapsed = time.perf_counter() - self.started
         if self.failure is not None:
             self.span.set_status(Status(StatusCode.ERROR, self.code))
@@ -206,6 +222,8 @@ _CODES = {member.value[0]: member for member in grpc.StatusCode}
 
 
 def _code_name(code: Any) -> str:
+    if code is None:
+        return "OK"
     if isinstance(code, grpc.StatusCode):
         return code.name
     if isinstance(code, int) and code in _CODES:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 from collections.abc import Awaitable, Callable
 
@@ -42,6 +43,9 @@ def run_service(service: str, settings: Settings | None = None) -> None:
         await serve_until_signalled(server)
 
     uvloop.run(main())
+    # The stopped server sits in reference cycles; freeing a secure grpc.aio server at
+    # interpreter exit takes seconds, so collect it now and exit promptly after SIGTERM.
+    gc.collect()
 
 
 async def start_in_process(service: str, settings: Settings) -> Server:

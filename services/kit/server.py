@@ -94,7 +94,11 @@ class Server:
             raise OSError(f"cannot listen on {address} (port taken?)")
         await self.server.start()
         self.ops = OpsServer(app.metrics.registry, lambda: self.serving, app.readiness)
-        await self.ops.start(settings.ops_host, self.requested_ports[1])
+        try:
+            await self.ops.start(settings.ops_host, self.requested_ports[1])
+        except OSError:
+            await self.server.stop(None)  # do not leave a half-started service behind
+            raise
         self.ops_port = self.ops.port or 0
         self._tasks = [asyncio.create_task(self._supervise(job)) for job in app.background]
         for name in ("", *app.service_names):

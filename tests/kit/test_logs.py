@@ -132,6 +132,8 @@ def test_extra_fields_cannot_overwrite_the_core_fields(lines: Lines) -> None:
     [entry] = lines.parsed()
     assert entry["request_id"] == "req-call"
     assert entry["service"] == "requests"
+    # ... and the colliding values are not lost either (under whatever key the kit picks).
+    assert {"251125-001", "other"} <= set(entry.values())
 
 
 def test_an_exception_stays_on_one_line_with_its_traceback(lines: Lines) -> None:
@@ -202,7 +204,11 @@ async def test_the_pipeline_logs_failures_with_the_calls_ids(
         assert entry["trace_id"] == trace_id
         assert re.fullmatch(r"[0-9a-f]{16}", entry["span_id"])
         assert entry["method"] == f"/{PROBE_SERVICE}/Fail"
-    assert (refused["level"], refused["msg"], refused["code"]) == ("info", "rpc refused", "NOT_FOUND")
+    assert (refused["level"], refused["msg"], refused["code"]) == (
+        "info",
+        "rpc refused",
+        "NOT_FOUND",
+    )
     assert refused["error"] == "request 251125-001 not found"
     assert (failed["level"], failed["msg"]) == ("error", "rpc failed")
     assert SECRET in failed["exc"]  # the operator sees what the caller must not

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,8 @@ from google.protobuf import empty_pb2, struct_pb2, wrappers_pb2
 from google.rpc import error_details_pb2
 from ukm.requests.v1 import requests_service_pb2
 
+from services.kit.context import Caller
+from services.kit.errors import Unauthenticated
 from services.kit.server import Server
 from services.kit.status import details_of, status_of
 from tests.support.probe import (
@@ -116,10 +118,20 @@ def no_details(details: list[Any]) -> None:
 @pytest.mark.parametrize(
     ("kind", "code", "message", "check"),
     [
-        ("invalid", grpc.StatusCode.INVALID_ARGUMENT, "address.yard_id: must be a UUID", bad_request),
+        (
+            "invalid",
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "address.yard_id: must be a UUID",
+            bad_request,
+        ),
         ("not_found", grpc.StatusCode.NOT_FOUND, "request 251125-001 not found", resource_info),
         ("already_exists", grpc.StatusCode.ALREADY_EXISTS, "already exists", no_details),
-        ("precondition", grpc.StatusCode.FAILED_PRECONDITION, "cannot be assigned", precondition_info),
+        (
+            "precondition",
+            grpc.StatusCode.FAILED_PRECONDITION,
+            "cannot be assigned",
+            precondition_info,
+        ),
         ("permission", grpc.StatusCode.PERMISSION_DENIED, "only the assignee", permission_info),
         ("unauthenticated", grpc.StatusCode.UNAUTHENTICATED, "sign in first", unauthenticated_info),
         ("exhausted", grpc.StatusCode.RESOURCE_EXHAUSTED, "too many", retry_after(2.5)),
@@ -208,9 +220,13 @@ async def test_an_error_mid_stream_keeps_the_items_sent_and_maps_the_error(probe
     assert [m.value async for m in count(wrappers_pb2.Int32Value(value=3), timeout=5)] == [1, 2, 3]
 
     received: list[int] = []
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
+
+    async def read_all() -> None:
         async for message in count(wrappers_pb2.Int32Value(value=-2), timeout=5):
             received.append(message.value)
+
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await read_all()
 
     assert received == [1, 2]
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND
@@ -272,5 +288,46 @@ async def test_an_abort_from_the_handler_is_counted_under_its_own_code(probe: Pr
 
     registry = probe.server.app.metrics.registry
     labels = {"grpc_service": PROBE_SERVICE, "grpc_method": "Abort"}
-    assert registry.get_sample_value("grpc_server_handled_total", labels | {"grpc_code": "ABORTED"}) is None
-    assert registry.get_sample_value("grpc_server_handled_total", labels | {"grpc_code": "NOT_FOUND"}) == 1.0
+    assert (
+        registry.get_sample_value("grpc_server_handled_total", labels | {"grpc_code": "ABORTED"})
+        is None
+    )
+    assert (
+        registry.get_sample_value("grpc_server_handled_total", labels | {"grpc_code": "NOT_FOUND"})
+        == 1.0
+    )
+
+
+class _RefusingAuthenticator:
+    """What the identity step will do: refuse calls without a valid token."""
+
+    def authenticate(self, metadata: Mapping[str, str], context: Any) -> Caller:
+        if metadata.get("authorization") != "Bearer good":
+            raise Unauthenticated("a valid bearer token is required")
+        return Caller(workload=OPERATOR, user_id="u-1")
+
+
+async def test_an_authenticator_refusal_is_unauthenticated_with_details(pki: Path) -> None:
+    """`Authenticator` may raise `Unauthenticated` (its documented contract)."""
+    async with (
+        running_probe(probe_settings(pki), authenticator=_RefusingAuthenticator()) as (server, _),
+        client_channel(pki, server.grpc_port) as channel,
+    ):
+        allowed = await who(channel, ("authorization", "Bearer good"))
+        assert allowed["workload"] == OPERATOR
+
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await who(channel, ("authorization", "Bearer forged"))
+
+        registry = server.app.metrics.registry
+        refused = registry.get_sample_value(
+            "grpc_server_handled_total",
+            {"grpc_service": PROBE_SERVICE, "grpc_method": "Who", "grpc_code": "UNAUTHENTICATED"},
+        )
+
+    error = caught.value
+    assert error.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert error.details() == "a valid bearer token is required"
+    info = only(details_of(error), error_details_pb2.ErrorInfo)
+    assert (info.reason, info.domain) == ("UNAUTHENTICATED", "probe.ukm")
+    assert refused == 1.0

@@ -59,9 +59,7 @@ async def check(channel: grpc.aio.Channel, service: str) -> Any:
     return answer.status
 
 
-async def test_every_service_is_serving_after_start(
-    pki: Path, http: aiohttp.ClientSession
-) -> None:
+async def test_every_service_is_serving_after_start(pki: Path, http: aiohttp.ClientSession) -> None:
     async with running_probe(probe_settings(pki)) as (server, _):
         async with client_channel(pki, server.grpc_port) as channel:
             assert await check(channel, "") == SERVING
@@ -131,7 +129,9 @@ async def test_readiness_reports_failing_checks_and_liveness_does_not(
             body = await response.json()
         assert body == {
             "status": "not ready",
-            "failures": {"database": "ConnectionRefusedError: connection refused by 127.0.0.1:5432"},
+            "failures": {
+                "database": "ConnectionRefusedError: connection refused by 127.0.0.1:5432"
+            },
         }
         assert (await get(http, server, "/healthz"))[0] == 200
 
@@ -159,21 +159,21 @@ async def test_metrics_count_calls_by_method_and_code(
         (s.labels["grpc_method"], s.labels["grpc_code"]): s.value
         for family in text_string_to_metric_families(text)
         for s in family.samples
-        if s.name == "grpc_server_handled_total"
-        and s.labels.get("grpc_service") == PROBE_SERVICE
+        if s.name == "grpc_server_handled_total" and s.labels.get("grpc_service") == PROBE_SERVICE
     }
     assert samples == {("Who", "OK"): 3.0, ("Fail", "NOT_FOUND"): 1.0}
     assert "grpc_server_handled_total" in text and HEALTH_SERVICE not in text
-    assert f'grpc_server_handling_seconds_count{{grpc_method="Who",grpc_service="{PROBE_SERVICE}"}} 3.0' in text
+    latency = (
+        f'grpc_server_handling_seconds_count{{grpc_method="Who",grpc_service="{PROBE_SERVICE}"}}'
+    )
+    assert f"{latency} 3.0" in text
 
 
 # --- reflection and health of a real service -------------------------------------------------
 
 
 @pytest.fixture
-async def requests_server(
-    database_url: str, nats_url: str, pki_dir: Path
-) -> AsyncIterator[Server]:
+async def requests_server(database_url: str, nats_url: str, pki_dir: Path) -> AsyncIterator[Server]:
     async with running_requests(service_settings(database_url, nats_url, pki_dir)) as server:
         yield server
 

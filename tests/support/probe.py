@@ -2,13 +2,12 @@
 
 It has no contract of its own: its methods are generic handlers over well-known message types
 (and one `ukm.requests.v1` request type, for its protovalidate rules), so tests can make the
-kit's pipeline do everything it does — map errors, validate, authenticate, time out, retry,
+kit's pipeline do everything it does — map errors, validate, authenticate, retry,
 propagate deadlines and traces — against a real grpc.aio server with mTLS, in milliseconds.
 """
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -24,6 +23,7 @@ from ukm.requests.v1 import requests_service_pb2
 
 from mesh.pki import issue_identity
 from services.kit import errors
+from services.kit.auth import Authenticator
 from services.kit.channels import mesh_channel
 from services.kit.context import current_call
 from services.kit.ops import ReadinessCheck
@@ -95,8 +95,6 @@ class ProbeServicer:
         self.validated = 0  # `Validate` calls that reached the handler
         self.attempts: Counter[tuple[str, str]] = Counter()  # (method, key) -> calls
         self.fail_first = 2  # GetFlaky/CreateFlaky fail this many attempts per key
-        self.slow_started = 0
-        self.slow_finished = 0
 
     async def who(self, request: empty_pb2.Empty, context: grpc.aio.ServicerContext) -> Any:
         """What the server knows about this call."""
@@ -116,13 +114,6 @@ class ProbeServicer:
     ) -> empty_pb2.Empty:
         """Count the calls that got past validation."""
         self.validated += 1
-        return empty_pb2.Empty()
-
-    async def slow(self, request: wrappers_pb2.DoubleValue, context: Any) -> empty_pb2.Empty:
-        """Sleep `request.value` seconds."""
-        self.slow_started += 1
-        await asyncio.sleep(request.value)
-        self.slow_finished += 1
         return empty_pb2.Empty()
 
     async def relay(
@@ -178,7 +169,6 @@ class ProbeServicer:
                 "Fail": unary(self.fail, string),
                 "Abort": unary(self.abort, empty),
                 "Validate": unary(self.validate, requests_service_pb2.GetRequestRequest),
-                "Slow": unary(self.slow, wrappers_pb2.DoubleValue),
                 "Relay": unary(self.relay, string),
                 "GetFlaky": unary(self.flaky("GetFlaky"), string),
                 "CreateFlaky": unary(self.flaky("CreateFlaky"), string),
@@ -223,6 +213,7 @@ def probe_app(
     servicer: ProbeServicer,
     *,
     readiness: Sequence[tuple[str, ReadinessCheck]] = (),
+    authenticator: Authenticator | None = None,
 ) -> ServiceApp:
     """A `ServiceApp` hosting the probe, as a service's `app.build` would return it."""
 
@@ -234,6 +225,7 @@ def probe_app(
         service_names=[PROBE_SERVICE],
         register=[register],
         readiness=readiness,
+        authenticator=authenticator,
     )
 
 
@@ -243,10 +235,12 @@ async def running_probe(
     *,
     readiness: Sequence[tuple[str, ReadinessCheck]] = (),
     relay_default_timeout: float = 3.0,
+    authenticator: Authenticator | None = None,
 ) -> AsyncIterator[tuple[Server, ProbeServicer]]:
     """A started probe server (stopped afterwards unless the test stopped it)."""
     servicer = ProbeServicer(settings, relay_default_timeout=relay_default_timeout)
-    server = Server(probe_app(servicer, readiness=readiness), settings, grpc_port=0, ops_port=0)
+    app = probe_app(servicer, readiness=readiness, authenticator=authenticator)
+    server = Server(app, settings, grpc_port=0, ops_port=0)
     await server.start()
     try:
         yield server, servicer
