@@ -225,7 +225,7 @@ def _code_name(code: Any) -> str:
     if code is None:
         return "OK"
     if isinstance(code, grpc.StatusCode):
-        return code.name
+        return str(code.name)
     if isinstance(code, int) and code in _CODES:
-        return _CODES[code].name
+        return str(_CODES[code].name)
     return "UNKNOWN"

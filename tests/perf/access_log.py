@@ -48,19 +48,25 @@ class AccessLog:
     async def expect(self, path: str, count: int, *, within: float = 10.0) -> None:
         """Wait for `count` new entries (Envoy flushes its log periodically) and check them:
         all for `path`, all `grpc_status` 0. Raises BenchError otherwise."""
+        await self.expect_calls({path: count}, within=within)
+
+    async def expect_calls(self, calls: dict[str, int], *, within: float = 10.0) -> None:
+        """`expect` for several paths at once (`calls` maps path → count)."""
+        total = sum(calls.values())
         entries: list[dict[str, str]] = []
         deadline = time.monotonic() + within
-        while len(entries) < count and time.monotonic() < deadline:
+        while len(entries) < total and time.monotonic() < deadline:
             entries += self._read_new()
-            if len(entries) < count:
+            if len(entries) < total:
                 await asyncio.sleep(0.05)
         seen = Counter((e.get("path", "?"), str(e.get("grpc_status", "?"))) for e in entries)
-        good = seen.get((path, "0"), 0)
-        if good != count or len(entries) != count:
+        good = all(seen.get((path, "0"), 0) == count for path, count in calls.items())
+        if not good or len(entries) != total:
             described = ", ".join(
                 f"{n}× {p} grpc-status {_NAMES.get(s, s)}" for (p, s), n in seen.most_common(6)
             )
+            wanted = ", ".join(f"{n}× {p}" for p, n in calls.items())
             raise BenchError(
-                f"expected {count} OK calls of {path} in Envoy's access log, "
+                f"expected OK calls {wanted} in Envoy's access log, "
                 f"found {len(entries)}: {described or 'nothing'}"
             )

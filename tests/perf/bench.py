@@ -41,6 +41,7 @@ from ukm.requests.v1 import requests_service_pb2_grpc as rpc
 from mesh.process import ProcessFailed
 from tests.perf import profile
 from tests.perf.access_log import AccessLog
+from tests.perf.cpu import OTHER, CpuSnapshot
 from tests.perf.lag import measure_lag
 from tests.perf.load import (
     BenchError,
@@ -100,13 +101,17 @@ QUICK = Config(
 class Bench:
     """The measurements, against a running stack."""
 
-    def __init__(self, stack: BenchStack, config: Config, nc: NatsClient, say: Say) -> None:
+    def __init__(
+        self, stack: BenchStack, config: Config, nc: NatsClient, say: Say, artifacts: Path
+    ) -> None:
         self.stack = stack
+        self.artifacts = artifacts
         self.config = config
         self.nc = nc
         self.say = say
         self.log = AccessLog(stack.access_log)
         self.created = 0  # requests filed so far (each one an event)
+        self.loadavg = os.getloadavg()
         self.drains: list[float] = []
 
     async def verify(self) -> str:
@@ -120,13 +125,13 @@ class Bench:
                 raise BenchError(f"health through Envoy says {health.status}, not SERVING")
             stub = rpc.RequestServiceStub(channel)
             created = await stub.CreateRequest(create_request(), timeout=10)
-            number = created.request.request_number
+            number = str(created.request.request_number)
             fetched = await stub.GetRequest(pb.GetRequestRequest(request_number=number), timeout=10)
             if fetched.request.request_number != number:
                 raise BenchError(f"GetRequest({number}) returned {fetched.request.request_number}")
         self.created += 1
-        for path in (HEALTH_PATH, SERVICE_PATH + "CreateRequest", SERVICE_PATH + "GetRequest"):
-            await self.log.expect(path, 1)
+        paths = (HEALTH_PATH, SERVICE_PATH + "CreateRequest", SERVICE_PATH + "GetRequest")
+        await self.log.expect_calls(dict.fromkeys(paths, 1))
         self.say(f"  · verified: Health SERVING, CreateRequest → {number}, GetRequest OK")
         return number
 
@@ -158,8 +163,17 @@ class Bench:
         )
 
     async def load(self, client: LoadClient, target: Target, count: int) -> LoadResult:
-        """One run, checked call by call in Envoy's access log."""
+        """One run, checked call by call in Envoy's access log, with its CPU by component."""
+        groups = self.stack.process_groups()
+        before = CpuSnapshot.take(groups)
         result = await client.run(target, count)
+        spent = before.until(CpuSnapshot.take(groups))
+        other = spent.pop(OTHER)
+        result = replace(
+            result,
+            cpu_us={name: seconds / count * 1e6 for name, seconds in spent.items()},
+            other_cores=other / result.seconds if result.seconds > 0 else 0.0,
+        )
         await self.log.expect(target.path, count)
         if target.name == CREATE:
             self.created += count
@@ -245,6 +259,7 @@ class Bench:
                 "cpus": os.cpu_count(),
                 "python": platform.python_version(),
                 "platform": platform.platform(),
+                "loadavg_at_start": list(self.loadavg),
             },
         }
         return build_report(meta=meta, runs=runs, lag=lag, drains=drains, extra=extra)
@@ -260,13 +275,16 @@ class Bench:
             return {}
         found: dict[str, Any] = {}
         for name, target in targets.items():
-            output = self.stack.workdir / f"profile-{name}.txt"
+            # Kept next to the JSON: collapsed stacks, for flamegraph.pl or speedscope.
+            output = self.artifacts / f"profile-{name}.txt"
+            output.parent.mkdir(parents=True, exist_ok=True)
             async with profile.sampling(binary, pid, output):
                 await self.load(client, target, counts[name])
             text = output.read_text() if output.exists() else ""
             summary = profile.summarize(text)
             self.say(profile.format_profile(LABELS[name], summary))
             found[name] = {
+                "collapsed_stacks": str(output),
                 "samples": summary.samples,
                 "inclusive": dict(summary.inclusive),
                 "self": dict(summary.self_time),
@@ -274,11 +292,11 @@ class Bench:
         return found
 
 
-async def measure(stack: BenchStack, config: Config, say: Say) -> dict[str, Any]:
+async def measure(stack: BenchStack, config: Config, say: Say, artifacts: Path) -> dict[str, Any]:
     """Connect to the stack's NATS and run the bench."""
     nc = await nats.connect(stack.nats_url, name="ukm-bench")
     try:
-        return await Bench(stack, config, nc, say).run()
+        return await Bench(stack, config, nc, say, artifacts).run()
     finally:
         await nc.close()
 
@@ -294,15 +312,19 @@ def run(
     config = config or (QUICK if quick else Config())
     stack = BenchStack()
     say(f"UKM bench{' (quick)' if config.quick else ''}: starting the stack")
-    failed = True
+    keep = False  # the logs, when something broke
     try:
         stack.start(say)
-        report = asyncio.run(measure(stack, config, say))
+        report = asyncio.run(measure(stack, config, say, output.parent))
         report["workdir"] = str(stack.workdir)
-        failed = False
+    except KeyboardInterrupt:
+        raise
+    except BaseException:
+        keep = True
+        raise
     finally:
         say("  · stopping the stack")
-        stack.stop(keep_workdir=failed)
+        stack.stop(keep_workdir=keep)
     say("")
     say(table(report))
     write_json(report, output)

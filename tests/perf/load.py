@@ -15,7 +15,7 @@ import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -44,10 +44,22 @@ class LoadResult:
     qps: float
     p50_ms: float
     p99_ms: float
+    # CPU µs per call by component (service, envoy, postgres, nats, client), when measured.
+    cpu_us: dict[str, float] = field(default_factory=dict)
+    # Cores kept busy by processes outside the benchmark during the run (a shared machine).
+    other_cores: float = 0.0
 
-    def as_dict(self) -> dict[str, float]:
+    def as_dict(self) -> dict[str, Any]:
         """JSON-friendly, rounded."""
-        return {k: round(float(v), 3) for k, v in asdict(self).items()}
+        return {
+            "requests": self.requests,
+            "seconds": round(self.seconds, 3),
+            "qps": round(self.qps, 1),
+            "p50_ms": round(self.p50_ms, 3),
+            "p99_ms": round(self.p99_ms, 3),
+            "cpu_us_per_call": {k: round(v, 1) for k, v in self.cpu_us.items()},
+            "other_cores": round(self.other_cores, 2),
+        }
 
 
 class LoadClient(Protocol):

@@ -1,15 +1,16 @@
 """Optional: where the service spends its Python time under load (py-spy, when installed).
 
 `python -m tests.perf.bench --profile` samples the requests service during one extra run per
-method (not part of the figures) and prints, per method, the share of samples in which each
-package or project module appears (inclusive) and the busiest functions (self time).
+method (not part of the figures), counting only samples that hold the GIL (Python CPU, not
+waiting), and prints per method the share of samples in which each package or project module
+appears (inclusive) and the busiest functions (self time). The collapsed stacks are kept next
+to the JSON (flamegraph.pl or speedscope read them).
 py-spy is not a project dependency: `pip install py-spy` into the virtualenv to use this.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 import shutil
 import signal
@@ -19,8 +20,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-from tests.perf.stack import ROOT
 
 _FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
 
@@ -46,6 +45,7 @@ async def sampling(binary: str, pid: int, output: Path, rate: int = 200) -> Asyn
         "--output",
         str(output),
         "--nonblocking",
+        "--gil",  # only samples that hold the GIL: where the Python CPU goes
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )
@@ -71,17 +71,20 @@ class Profile:
     self_time: list[tuple[str, float]]
 
 
+_PROJECT = ("services/", "mesh/", "ukmctl/", "tests/")
+
+
 def _where(file: str) -> str:
-    """A package name (site-packages) or a project module path for a frame's file."""
+    """A third-party package, or a project module, for a frame's file (py-spy shows paths
+    relative to the import root they were found in)."""
     if "site-packages/" in file:
-        return file.split("site-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
-    path = Path(file)
-    with contextlib.suppress(ValueError):
-        relative = path.resolve().relative_to(ROOT)
-        return "/".join(relative.parts[:3]).removesuffix(".py")
-    if "/lib/python" in file:
-        return "stdlib:" + path.stem
-    return file
+        file = file.split("site-packages/", 1)[1]
+    elif "/lib/python" in file:
+        return "stdlib:" + Path(file).stem
+    module = file.removesuffix(".py").removesuffix("/__init__")
+    if "/" in module and not module.startswith(_PROJECT):
+        return module.split("/", 1)[0]  # a package: sqlalchemy, asyncpg, grpc…
+    return module
 
 
 def summarize(collapsed: str, top: int = 12) -> Profile:
@@ -96,7 +99,11 @@ def summarize(collapsed: str, top: int = 12) -> Profile:
         count = int(count_text)
         total += count
         frames = [m for f in stack.split(";") if (m := _FRAME.match(f.strip()))]
-        for place in {_where(m["file"]) for m in frames}:
+        # What the event loop runs: the frames below its `Runner.run` (the entry frames above
+        # it are in every sample and say nothing; its own time shows as Runner.run's self time).
+        loop = [i for i, m in enumerate(frames) if m["function"] == "Runner.run"]
+        below = frames[loop[-1] + 1 :] if loop else frames
+        for place in {_where(m["file"]) for m in below}:
             inclusive[place] += count
         if frames:
             leaf = frames[-1]

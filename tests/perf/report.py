@@ -52,12 +52,21 @@ GOALS = (
 )
 
 
-def median_result(runs: Sequence[LoadResult]) -> dict[str, float]:
+COMPONENTS = ("service", "envoy", "postgres", "nats", "client")
+
+
+def median_result(runs: Sequence[LoadResult]) -> dict[str, Any]:
     """The median of each figure over the runs."""
     return {
         "qps": statistics.median(r.qps for r in runs),
         "p50_ms": statistics.median(r.p50_ms for r in runs),
         "p99_ms": statistics.median(r.p99_ms for r in runs),
+        "cpu_us_per_call": {
+            name: statistics.median(r.cpu_us.get(name, 0.0) for r in runs)
+            for name in COMPONENTS
+            if any(name in r.cpu_us for r in runs)
+        },
+        "other_cores": statistics.median(r.other_cores for r in runs),
     }
 
 
@@ -78,7 +87,7 @@ def build_report(
         "create_ratio": ratios[CREATE],
         "lag_p99_ms": lag.lag_p99_ms,
     }
-    return _rounded(
+    report: dict[str, Any] = _rounded(
         {
             **meta,
             "throughput": {
@@ -105,6 +114,7 @@ def build_report(
             **(extra or {}),
         }
     )
+    return report
 
 
 def _rounded(value: Any) -> Any:
@@ -138,6 +148,13 @@ def table(report: dict[str, Any]) -> str:
             f"{LABELS[name]:<26}{median['qps']:>9,.0f}{median['p50_ms']:>9.1f}"
             f"{median['p99_ms']:>9.1f}{ratio:>9.2f}{mark}"
         )
+    lines += ["", _cpu_table(throughput)]
+    busiest = max(throughput[name]["median"]["other_cores"] for name in throughput)
+    if busiest >= 0.25:
+        lines.append(
+            f"! other processes kept up to {busiest:.2f} cores busy during the runs: absolute "
+            "figures are lower than on a quiet machine"
+        )
     lag = report["event_lag"]
     goal = verdicts["lag_p99_ms"]
     lines += [
@@ -156,6 +173,24 @@ def table(report: dict[str, Any]) -> str:
             "outbox backlog drained after each create run in "
             + ", ".join(f"{d:.2f}" for d in drains)
             + " s"
+        )
+    return "\n".join(lines)
+
+
+def _cpu_table(throughput: dict[str, Any]) -> str:
+    """CPU µs per call by component, and the foreign load during the runs."""
+    lines = [
+        f"{'CPU µs per call':<26}"
+        + "".join(f"{name:>9}" for name in COMPONENTS)
+        + f"{'other load':>13}"
+    ]
+    for name in (BASELINE, GET, CREATE):
+        median = throughput[name]["median"]
+        cpu = median["cpu_us_per_call"]
+        lines.append(
+            f"{LABELS[name]:<26}"
+            + "".join(f"{cpu.get(c, 0.0):>9,.0f}" for c in COMPONENTS)
+            + f"{median['other_cores']:>8.2f} cores"
         )
     return "\n".join(lines)
 

@@ -25,8 +25,8 @@ from mesh.envoy import write_envoy_config
 from mesh.envoy_process import EnvoyProcess
 from mesh.infra import EmbeddedNats, EmbeddedPostgres, free_port
 from mesh.pki import ensure_pki
+from mesh.prepare import prepare
 from mesh.process import ManagedProcess
-from mesh.supervisor import prepare
 from mesh.topology import TOPOLOGY_FILE, Topology, load_topology
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,7 +109,7 @@ class BenchStack:
         nats.start()
         self.nats_url = nats.url
         say("  · migrations and streams")
-        prepare(self.topology, {"database": postgres.url, "nats": nats.url})
+        prepare(self.topology, database_url=postgres.url, nats_url=nats.url)
         say(f"  · service {SERVICE} (subprocess)")
         self.service = ManagedProcess(
             SERVICE,
@@ -182,6 +182,15 @@ class BenchStack:
                 return bool(response.status == 200)
         except (urllib.error.URLError, OSError):
             return False
+
+    def process_groups(self) -> dict[str, int]:
+        """The process group of each running component (its leader's pid), by name."""
+        groups: dict[str, int] = {}
+        for name, part in self._parts:
+            process = getattr(part, "process", part)  # servers and Envoy wrap a ManagedProcess
+            if isinstance(process, ManagedProcess) and process.pid is not None:
+                groups["service" if name == SERVICE else name] = process.pid
+        return groups
 
     @property
     def service_pid(self) -> int | None:

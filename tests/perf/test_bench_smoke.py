@@ -83,8 +83,11 @@ def test_quick_bench_runs_end_to_end(tmp_path: Path) -> None:
         runs = report["throughput"][name]["runs"]
         assert len(runs) == report["rounds"]
         for figures in [*runs, report["throughput"][name]["median"]]:
-            assert all(_number(v) and v >= 0 for v in figures.values()), figures
+            assert all(_number(figures[k]) for k in ("qps", "p50_ms", "p99_ms", "other_cores"))
             assert figures["qps"] > 0 and figures["p99_ms"] >= figures["p50_ms"] > 0
+            cpu = figures["cpu_us_per_call"]
+            assert set(cpu) >= {"service", "envoy", "postgres", "client"}, cpu
+            assert all(_number(v) and v >= 0 for v in cpu.values()), cpu
     assert all(_number(v) and v > 0 for v in report["ratios"].values())
     lag = report["event_lag"]
     assert lag["events"] == lag["creates"] > 0
