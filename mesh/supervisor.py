@@ -32,6 +32,7 @@ log = logging.getLogger("ukm.up")
 ROOT = Path(__file__).resolve().parent.parent
 DESCRIPTOR = ROOT / "gen" / "ukm.binpb"
 STATE_FILE = "state.json"
+ROTATION_CHECK_SECONDS = 600.0
 
 
 class PortsTaken(RuntimeError):
@@ -216,8 +217,14 @@ class Supervisor:
 
         signal.signal(signal.SIGINT, request_stop)
         signal.signal(signal.SIGTERM, request_stop)
+        next_rotation = time.monotonic() + ROTATION_CHECK_SECONDS
         while not self.stopping:
             time.sleep(0.3)
+            if time.monotonic() >= next_rotation:
+                # Short-lived certificates are re-issued at half their life; Envoy (SDS) and
+                # the services (dynamic server credentials) pick the new files up live.
+                ensure_pki(self.topology, self.root / "pki")
+                next_rotation = time.monotonic() + ROTATION_CHECK_SECONDS
             for name, process in self.services.items():
                 if not process.running() and not self.stopping:
                     print(f"  ! {name} exited; restarting (log: {process.log_path})")

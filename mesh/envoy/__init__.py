@@ -25,6 +25,7 @@ from mesh.envoy.config import (
     write_envoy_config,
 )
 from mesh.envoy.http import ACCESS_LOG_FORMAT
+from mesh.envoy.secrets import sds_files
 
 __all__ = [
     "ACCESS_LOG_FORMAT",
@@ -35,6 +36,7 @@ __all__ = [
     "idempotent_methods",
     "read_descriptor",
     "render_envoy_config",
+    "sds_files",
     "validate_envoy_config",
     "write_envoy_config",
 ]

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from pathlib import Path
 from typing import Any
-
-from mesh.pki import identity_files
 
 Json = dict[str, Any]
 
@@ -74,17 +71,8 @@ def _tls13() -> Json:
     return {"tls_minimum_protocol_version": "TLSv1_3", "tls_maximum_protocol_version": "TLSv1_3"}
 
 
-def _certificate(pki: Path, identity: str) -> Json:
-    files = identity_files(pki, identity)
-    return {"certificate_chain": _file(files.cert), "private_key": _file(files.key)}
-
-
 def _exact_uri(spiffe_id: str) -> Json:
     return {"san_type": "URI", "matcher": {"exact": spiffe_id}}
-
-
-def _file(path: Path) -> Json:
-    return {"filename": str(path)}
 
 
 def _socket_address(host: str, port: int) -> Json:

@@ -12,6 +12,7 @@ from google.protobuf import descriptor_pb2
 
 from mesh.envoy.common import _CONNECTION_LIMIT, LOOPBACK, Json, _socket_address
 from mesh.envoy.http import _http_filters, _listener, _route_config, _SharedHttp
+from mesh.envoy.secrets import SecretRefs, sds_files
 from mesh.envoy.tls import _cluster, _edge_tls, _mesh_tls
 from mesh.infra import binary
 from mesh.topology import Edge, Topology
@@ -41,8 +42,12 @@ def render_envoy_config(
     edge: Edge | None = None,
     access_log: str = "/dev/stdout",
     bind_address: str = LOOPBACK,
+    sds_dir: Path | None = None,
 ) -> Json:
     """Envoy's bootstrap configuration (v3 API) as a plain dict.
+
+    Certificates come through file-based SDS (see `mesh.envoy.secrets`): the SDS files are
+    expected in `sds_dir` (default: `pki_dir`), where `write_envoy_config` puts them.
 
     `upstreams` maps service names to `(host, port)` (default: 127.0.0.1 and the topology's
     grpc_port), `edge` overrides the topology's listener and admin ports (tests), and
@@ -52,7 +57,7 @@ def render_envoy_config(
     if not topology.services:
         raise ValueError("the topology has no services to route to")
     ports = edge or topology.edge
-    pki = pki_dir.resolve()
+    secrets = SecretRefs((sds_dir or pki_dir).resolve())
     addresses = _upstream_addresses(topology, upstreams or {})
     grpc_services = [g for s in topology.services.values() for g in s.grpc_services]
     http_filters = _http_filters(descriptor_path.resolve(), grpc_services)
@@ -64,18 +69,18 @@ def render_envoy_config(
         "static_resources": {
             "listeners": [
                 _listener("edge_http", LOOPBACK, ports.http_port, shared),
-                _listener("edge_https", bind_address, ports.https_port, shared, _edge_tls(pki)),
+                _listener("edge_https", bind_address, ports.https_port, shared, _edge_tls(secrets)),
                 _listener(
                     "mesh",
                     bind_address,
                     ports.mesh_port,
                     shared,
-                    _mesh_tls(pki, topology),
+                    _mesh_tls(secrets, topology),
                     mesh=True,
                 ),
             ],
             "clusters": [
-                _cluster(service, addresses[name], pki, topology)
+                _cluster(service, addresses[name], secrets, topology)
                 for name, service in topology.services.items()
             ],
         },
@@ -120,7 +125,10 @@ def write_envoy_config(
     access_log: str = "/dev/stdout",
     bind_address: str = LOOPBACK,
 ) -> Path:
-    """Render the configuration into `path` (YAML for .yaml/.yml, JSON otherwise), atomically."""
+    """Render the configuration into `path` (YAML for .yaml/.yml, JSON otherwise), atomically,
+    with its SDS files beside it."""
+    for name, content in sds_files(pki_dir.resolve()).items():
+        _write_atomically(path.parent / name, yaml.safe_dump(content, sort_keys=False))
     config = render_envoy_config(
         topology,
         pki_dir=pki_dir,
@@ -129,16 +137,21 @@ def write_envoy_config(
         edge=edge,
         access_log=access_log,
         bind_address=bind_address,
+        sds_dir=path.parent,
     )
     if path.suffix in (".yaml", ".yml"):
         text = yaml.safe_dump(config, sort_keys=False)
     else:
         text = json.dumps(config, indent=2)
+    _write_atomically(path, text)
+    return path
+
+
+def _write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_text(text)
     temporary.replace(path)
-    return path
 
 
 def validate_envoy_config(path: Path) -> None:

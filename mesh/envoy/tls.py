@@ -2,40 +2,36 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from mesh.envoy.common import (
     _DOWNSTREAM_TLS,
     _HTTP_OPTIONS,
     _UPSTREAM_TLS,
-    GATEWAY_IDENTITY,
     Json,
-    _certificate,
     _exact_uri,
-    _file,
     _is_ip,
     _socket_address,
     _tls13,
     cluster_name,
 )
+from mesh.envoy.secrets import SecretRefs
 from mesh.topology import Service, Topology
 
 
-def _edge_tls(pki: Path) -> Json:
+def _edge_tls(secrets: SecretRefs) -> Json:
     """Outside callers: TLS 1.2–1.3; a client certificate is checked if offered, never required."""
     return {
         "@type": _DOWNSTREAM_TLS,
         "require_client_certificate": False,
         "common_tls_context": {
             "tls_params": {"tls_maximum_protocol_version": "TLSv1_3"},
-            "tls_certificates": [_certificate(pki, GATEWAY_IDENTITY)],
-            "validation_context": {"trusted_ca": _file(pki / "ca.crt")},
+            "tls_certificate_sds_secret_configs": [secrets.certificate()],
+            "validation_context_sds_secret_config": secrets.ca(),
             "alpn_protocols": ["h2", "http/1.1"],
         },
     }
 
 
-def _mesh_tls(pki: Path, topology: Topology) -> Json:
+def _mesh_tls(secrets: SecretRefs, topology: Topology) -> Json:
     """Mesh callers: TLS 1.3 only, a certificate from our CA naming a topology identity."""
     allowed = [_exact_uri(topology.spiffe_id(name)) for name in topology.identities]
     return {
@@ -43,17 +39,19 @@ def _mesh_tls(pki: Path, topology: Topology) -> Json:
         "require_client_certificate": True,
         "common_tls_context": {
             "tls_params": _tls13(),
-            "tls_certificates": [_certificate(pki, GATEWAY_IDENTITY)],
-            "validation_context": {
-                "trusted_ca": _file(pki / "ca.crt"),
-                "match_typed_subject_alt_names": allowed,
+            "tls_certificate_sds_secret_configs": [secrets.certificate()],
+            "combined_validation_context": {
+                "default_validation_context": {"match_typed_subject_alt_names": allowed},
+                "validation_context_sds_secret_config": secrets.ca(),
             },
             "alpn_protocols": ["h2", "http/1.1"],
         },
     }
 
 
-def _cluster(service: Service, address: tuple[str, int], pki: Path, topology: Topology) -> Json:
+def _cluster(
+    service: Service, address: tuple[str, int], secrets: SecretRefs, topology: Topology
+) -> Json:
     host, port = address
     name = cluster_name(service.name)
     discovery: Json = (
@@ -83,7 +81,7 @@ def _cluster(service: Service, address: tuple[str, int], pki: Path, topology: To
         # Health checks use this transport too: they prove the upstream's mTLS works.
         "transport_socket": {
             "name": "envoy.transport_sockets.tls",
-            "typed_config": _upstream_tls(pki, service.name, topology.spiffe_id(service.name)),
+            "typed_config": _upstream_tls(secrets, service.name, topology.spiffe_id(service.name)),
         },
         "health_checks": [_health_check(service)],
         "circuit_breakers": {
@@ -106,16 +104,18 @@ def _cluster(service: Service, address: tuple[str, int], pki: Path, topology: To
     }
 
 
-def _upstream_tls(pki: Path, name: str, spiffe_id: str) -> Json:
+def _upstream_tls(secrets: SecretRefs, name: str, spiffe_id: str) -> Json:
     return {
         "@type": _UPSTREAM_TLS,
         "sni": name,
         "common_tls_context": {
             "tls_params": _tls13(),
-            "tls_certificates": [_certificate(pki, GATEWAY_IDENTITY)],
-            "validation_context": {
-                "trusted_ca": _file(pki / "ca.crt"),
-                "match_typed_subject_alt_names": [_exact_uri(spiffe_id)],
+            "tls_certificate_sds_secret_configs": [secrets.certificate()],
+            "combined_validation_context": {
+                "default_validation_context": {
+                    "match_typed_subject_alt_names": [_exact_uri(spiffe_id)]
+                },
+                "validation_context_sds_secret_config": secrets.ca(),
             },
             "alpn_protocols": ["h2"],
         },

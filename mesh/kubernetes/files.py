@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from mesh.envoy import sds_files
 from mesh.kubernetes.common import (
     DATABASE_NAME,
     DATABASE_USER,
@@ -14,6 +15,7 @@ from mesh.kubernetes.common import (
     HAND_WRITTEN,
     HEADER,
     K8S_DIR,
+    PKI_MOUNT,
     POSTGRES,
     POSTGRES_PORT,
     REDIS,
@@ -75,6 +77,11 @@ def render(topology: Topology | None = None) -> dict[str, str]:
         "base/nats/nats.conf": nats_config(),
         "base/gateway.yaml": _yaml(*gateway_objects(topology)),
         "base/gateway/envoy.yaml": HEADER + _dump(gateway_config(topology)),
+        # Where the gateway finds its certificate and the CA (re-read when cert-manager renews).
+        **{
+            f"base/gateway/{name}": HEADER + _dump(content)
+            for name, content in sds_files(Path(PKI_MOUNT)).items()
+        },
         "overlays/dev/kustomization.yaml": _yaml(dev_kustomization(topology)),
         "overlays/dev/postgres.yaml": _yaml(*postgres_objects(topology)),
         "overlays/dev/redis.yaml": _yaml(*redis_objects(topology)),

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 import tomllib
+from pathlib import Path
 from typing import Any
 
 import yaml
 from cryptography import x509
 
-from mesh.envoy import GATEWAY_IDENTITY
+from mesh.envoy import GATEWAY_IDENTITY, sds_files
 from mesh.kubernetes.common import (
     APP_IMAGE,
     DEV_IMAGE_TAG,
@@ -18,6 +19,7 @@ from mesh.kubernetes.common import (
     LABEL_PART_OF,
     NAMESPACE,
     NATS,
+    PKI_MOUNT,
     POSTGRES,
     PROD_IMAGE,
     REDIS,
@@ -108,7 +110,12 @@ def base_kustomization(topology: Topology) -> Json:
                 }
                 for name, s in topology.services.items()
             ),
-            {"name": "envoy-config", "files": ["envoy.yaml=gateway/envoy.yaml"]},
+            {
+                "name": "envoy-config",
+                "files": [
+                    f"{name}=gateway/{name}" for name in ("envoy.yaml", *sds_files(Path(PKI_MOUNT)))
+                ],
+            },
             {"name": "nats-config", "files": ["nats.conf=nats/nats.conf"]},
         ],
     )

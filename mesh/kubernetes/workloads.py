@@ -250,6 +250,7 @@ def gateway_config(topology: Topology, descriptor: Path = DESCRIPTOR) -> Json:
         upstreams=upstreams,
         access_log="/dev/stdout",
         bind_address="0.0.0.0",
+        sds_dir=Path(ENVOY_CONFIG_MOUNT),
     )
     local_descriptor = str(descriptor.resolve())
     mounted = f"{DESCRIPTOR_MOUNT}/{descriptor.name}"

@@ -114,18 +114,16 @@ def test_same_setting_names(overlay: Rendered, topology: Topology, tmp_path: Pat
 
 def _san_uris(config: dict, cluster: str) -> list[str]:
     tls = _clusters(config)[cluster]["transport_socket"]["typed_config"]
-    return [
-        m["matcher"]["exact"]
-        for m in tls["common_tls_context"]["validation_context"]["match_typed_subject_alt_names"]
-    ]
+    return [m["matcher"]["exact"] for m in _validation(tls)["match_typed_subject_alt_names"]]
+
+
+def _validation(tls: dict) -> dict:
+    return tls["common_tls_context"]["combined_validation_context"]["default_validation_context"]
 
 
 def _mesh_allow_list(config: dict) -> list[str]:
     tls = _listeners(config)["mesh"]["filter_chains"][0]["transport_socket"]["typed_config"]
-    return [
-        m["matcher"]["exact"]
-        for m in tls["common_tls_context"]["validation_context"]["match_typed_subject_alt_names"]
-    ]
+    return [m["matcher"]["exact"] for m in _validation(tls)["match_typed_subject_alt_names"]]
 
 
 def test_same_identities(

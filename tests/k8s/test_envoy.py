@@ -9,10 +9,12 @@ import yaml
 
 from mesh import kubernetes as k8s
 from mesh.envoy import cluster_name, validate_envoy_config
+from mesh.kubernetes.common import ENVOY_CONFIG_MOUNT
 from mesh.topology import Topology
 from tests.k8s.manifests import Rendered, config_map_data, mount_pki, pod_spec
 
 ROOT = Path(__file__).resolve().parents[2]
+SDS_FILES = ("sds-certificate.yaml", "sds-ca.yaml")
 
 
 def _gateway(overlay: Rendered) -> tuple[dict, dict, str]:
@@ -30,7 +32,10 @@ def test_gateway_config_passes_envoy_validate(
     # where the pod has its mounts (the descriptor is what the init container copies from the
     # image, which is the repository's gen/ukm.binpb).
     mounted = mount_pki(deployment, pki_dir, tmp_path / "pki")
-    text = text.replace(k8s.PKI_MOUNT + "/", f"{mounted}/")
+    data = config_map_data(overlay, "envoy-config")
+    for name in SDS_FILES:  # the SDS files name the certificates at the pod's PKI mount
+        (tmp_path / name).write_text(data[name].replace(k8s.PKI_MOUNT, str(mounted)))
+    text = text.replace(ENVOY_CONFIG_MOUNT + "/", f"{tmp_path}/")
     text = text.replace(f"{k8s.DESCRIPTOR_MOUNT}/ukm.binpb", str(ROOT / "gen" / "ukm.binpb"))
     config = tmp_path / "envoy.yaml"
     config.write_text(text)
@@ -45,9 +50,17 @@ def test_gateway_paths_are_the_pods_mounts(overlay: Rendered) -> None:
     assert mounts["pki"] == k8s.PKI_MOUNT and mounts["descriptors"] == k8s.DESCRIPTOR_MOUNT
     init = pod_spec(deployment)["initContainers"][0]
     assert init["command"] == ["cp", k8s.DESCRIPTOR_IN_IMAGE, f"{k8s.DESCRIPTOR_MOUNT}/ukm.binpb"]
+    data = config_map_data(overlay, "envoy-config")
+    sds_paths = {
+        v["path_config_source"]["path"]
+        for v in _walk(yaml.safe_load(text))
+        if isinstance(v, dict) and "path_config_source" in v
+    }
+    assert sds_paths == {f"{mounts['config']}/{name}" for name in SDS_FILES}
     files = {
         v["filename"]
-        for v in _walk(yaml.safe_load(text))
+        for name in SDS_FILES
+        for v in _walk(yaml.safe_load(data[name]))
         if isinstance(v, dict) and "filename" in v
     }
     assert files == {f"{k8s.PKI_MOUNT}/{name}" for name in ("envoy.crt", "envoy.key", "ca.crt")}

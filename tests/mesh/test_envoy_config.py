@@ -14,6 +14,7 @@ from mesh.envoy import (
     EnvoyConfigError,
     idempotent_methods,
     render_envoy_config,
+    sds_files,
     validate_envoy_config,
     write_envoy_config,
 )
@@ -163,8 +164,16 @@ def test_yaml_and_json_files_hold_the_rendered_config(
     as_json = write_envoy_config(
         topology, tmp_path / "a.json", pki_dir=pki, descriptor_path=DESCRIPTOR
     )
-    assert yaml.safe_load(as_yaml.read_text()) == config
-    assert json.loads(as_json.read_text()) == config
+    # write_envoy_config puts the SDS files next to the config and points the config there.
+    beside = render_envoy_config(
+        topology, pki_dir=pki, descriptor_path=DESCRIPTOR, sds_dir=tmp_path
+    )
+    assert yaml.safe_load(as_yaml.read_text()) == beside
+    assert json.loads(as_json.read_text()) == beside
+    assert sorted(p.name for p in tmp_path.glob("sds-*.yaml")) == [
+        "sds-ca.yaml",
+        "sds-certificate.yaml",
+    ]
 
 
 # --- ports and addresses ---------------------------------------------------------------------
@@ -318,12 +327,30 @@ def test_mesh_listener_requires_an_allowed_client_certificate(
         "tls_minimum_protocol_version": "TLSv1_3",
         "tls_maximum_protocol_version": "TLSv1_3",
     }
-    validation = common["validation_context"]
-    assert validation["trusted_ca"] == {"filename": str(pki.resolve() / "ca.crt")}
+    combined = common["combined_validation_context"]
+    assert combined["validation_context_sds_secret_config"]["name"] == "ukm_mesh_ca"
+    validation = combined["default_validation_context"]
     allowed = {m["matcher"]["exact"] for m in validation["match_typed_subject_alt_names"]}
     assert allowed == {topology.spiffe_id(name) for name in topology.identities}
     assert all(m["san_type"] == "URI" for m in validation["match_typed_subject_alt_names"])
-    assert common["tls_certificates"][0]["certificate_chain"]["filename"].endswith("/envoy.crt")
+    [certificate] = common["tls_certificate_sds_secret_configs"]
+    assert certificate["name"] == "ukm_gateway_certificate"
+    assert certificate["sds_config"]["path_config_source"]["path"] == str(
+        pki.resolve() / "sds-certificate.yaml"
+    )
+
+
+def test_sds_files_name_the_pki_files_and_watch_their_folder(pki: Path) -> None:
+    files = sds_files(pki)
+    [certificate] = files["sds-certificate.yaml"]["resources"]
+    assert certificate["tls_certificate"]["certificate_chain"] == {
+        "filename": str(pki / "envoy.crt")
+    }
+    assert certificate["tls_certificate"]["private_key"] == {"filename": str(pki / "envoy.key")}
+    assert certificate["tls_certificate"]["watched_directory"] == {"path": str(pki)}
+    [ca] = files["sds-ca.yaml"]["resources"]
+    assert ca["validation_context"]["trusted_ca"] == {"filename": str(pki / "ca.crt")}
+    assert ca["validation_context"]["watched_directory"] == {"path": str(pki)}
 
 
 def test_mesh_passes_the_caller_identity_and_edges_strip_it(config: Json) -> None:
@@ -340,7 +367,7 @@ def test_edge_tls_takes_optional_client_certificates(config: Json) -> None:
     assert context["require_client_certificate"] is False
     common = context["common_tls_context"]
     assert common["tls_params"]["tls_maximum_protocol_version"] == "TLSv1_3"
-    assert "trusted_ca" in common["validation_context"]
+    assert common["validation_context_sds_secret_config"]["name"] == "ukm_mesh_ca"
     assert "transport_socket" not in listener(config, "edge_http")["filter_chains"][0]
 
 
@@ -361,10 +388,13 @@ def test_clusters_speak_h2_over_tls13_to_the_exact_identity(
             "tls_maximum_protocol_version": "TLSv1_3",
         }
         assert common["alpn_protocols"] == ["h2"]
-        assert common["validation_context"]["match_typed_subject_alt_names"] == [
+        combined = common["combined_validation_context"]
+        assert combined["default_validation_context"]["match_typed_subject_alt_names"] == [
             {"san_type": "URI", "matcher": {"exact": f"spiffe://ukm.local/svc/{service.name}"}}
         ]
-        assert common["tls_certificates"][0]["private_key"]["filename"].endswith("/envoy.key")
+        assert combined["validation_context_sds_secret_config"]["name"] == "ukm_mesh_ca"
+        [certificate] = common["tls_certificate_sds_secret_configs"]
+        assert certificate["name"] == "ukm_gateway_certificate"
 
 
 def test_clusters_check_health_and_break_circuits(config: Json, topology: Topology) -> None:

@@ -52,7 +52,11 @@ class Up:
         self.env = environment(topology_file)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "ukmctl", "up", "--root", str(root)],
-            cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         self.root = root
         self.output = ""
@@ -88,13 +92,24 @@ def up_runs(tmp_path: Path, topology_file: Path) -> Iterator[list[Up]]:
 
 
 def printed_commands(output: str) -> list[str]:
-    return [line.strip() for line in output.splitlines()
-            if line.strip().startswith(("curl ", ".venv/bin/grpcurl "))]
+    return [
+        line.strip()
+        for line in output.splitlines()
+        if line.strip().startswith(("curl ", ".venv/bin/grpcurl "))
+    ]
 
 
 def run_printed(command: str, env: dict[str, str]) -> str:
-    result = subprocess.run(command, shell=True, cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=30, check=False)
+    result = subprocess.run(
+        command,
+        shell=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
     assert result.returncode == 0, f"{command}\n{result.stdout}{result.stderr}"
     return result.stdout
 
@@ -106,8 +121,14 @@ def test_up_is_healthy_and_its_printed_commands_work_as_printed(
     first = Up(root, topology_file)
     up_runs.append(first)
     output = first.wait_until_up()
-    status = subprocess.run([sys.executable, "-m", "ukmctl", "status", "--root", str(root)],
-                            cwd=ROOT, env=first.env, capture_output=True, text=True, check=False)
+    status = subprocess.run(
+        [sys.executable, "-m", "ukmctl", "status", "--root", str(root)],
+        cwd=ROOT,
+        env=first.env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert status.returncode == 0, status.stdout + status.stderr
 
     commands = printed_commands(output)
@@ -143,8 +164,12 @@ def test_taken_ports_get_a_clear_message(tmp_path: Path, topology_file: Path) ->
         blocker.listen()
         result = subprocess.run(
             [sys.executable, "-m", "ukmctl", "up", "--root", str(tmp_path / "state")],
-            cwd=ROOT, env=environment(topology_file), capture_output=True, text=True,
-            timeout=60, check=False,
+            cwd=ROOT,
+            env=environment(topology_file),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
     assert result.returncode == 2
     assert f"{port} (Envoy edge (HTTP))" in result.stderr
@@ -152,9 +177,12 @@ def test_taken_ports_get_a_clear_message(tmp_path: Path, topology_file: Path) ->
 
 
 def test_status_without_a_running_system_fails(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "ukmctl", "status", "--root", str(tmp_path)],
-                            cwd=ROOT, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "ukmctl", "status", "--root", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 1
     assert "not running" in result.stdout
-
-
