@@ -334,7 +334,11 @@ def run(
 
 def main(argv: list[str] | None = None) -> int:
     """The command line; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="python -m tests.perf.bench", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.perf.bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--quick", action="store_true", help="tiny counts (a smoke run)")
     parser.add_argument("--client", choices=["auto", "h2load", "python"], default="auto")
     parser.add_argument("--no-install", action="store_true", help="never apt-get h2load")

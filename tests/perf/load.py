@@ -239,7 +239,7 @@ class H2LoadClient:
         if len(latencies) != count:
             raise BenchError(f"h2load log has {len(latencies)} entries, expected {count}")
         figures = result_from_latencies(latencies, summary.seconds)
-        # h2load's own rate counts from its start; the same as ours, but it is the usual figure.
+        # QPS as h2load reports it (from its start to the last answer); percentiles from its log.
         return LoadResult(count, summary.seconds, summary.qps, figures.p50_ms, figures.p99_ms)
 
 
