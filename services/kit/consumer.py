@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-import socket
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
@@ -25,17 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.kit.dlq import dead_letter
 from services.kit.envelope import Envelope, InvalidEnvelopeError, decode_envelope
-from services.kit.errors import Unavailable
+from services.kit.faults import is_transient
 
-__all__ = ["Consumer", "Handler", "Outcome", "inbox_table", "is_transient"]
+__all__ = ["Consumer", "Handler", "Outcome", "inbox_table"]
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
-
-# SQLSTATE classes that say "try again", not "this event is bad": connection exceptions,
-# transaction rollbacks (serialization failure, deadlock), insufficient resources, shutdowns.
-_TRANSIENT_SQLSTATES = ("08", "40", "53", "57P")
 
 
 def inbox_table(metadata: sa.MetaData) -> sa.Table:
@@ -52,28 +47,6 @@ def inbox_table(metadata: sa.MetaData) -> sa.Table:
             server_default=sa.func.now(),
         ),
     )
-
-
-def is_transient(exc: BaseException) -> bool:
-    """Whether a failure is the infrastructure's (retry without counting towards the DLQ)
-    rather than the event's or the handler's."""
-    # Not OSError as a whole: it includes TimeoutError, and a handler that always times out
-    # must end in the DLQ rather than loop forever.
-    if isinstance(
-        exc,
-        ConnectionError
-        | socket.gaierror
-        | Unavailable
-        | sa.exc.TimeoutError
-        | sa.exc.InterfaceError,
-    ):
-        return True
-    if isinstance(exc, sa.exc.DBAPIError):
-        if exc.connection_invalidated:
-            return True
-        sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-        return isinstance(sqlstate, str) and sqlstate.startswith(_TRANSIENT_SQLSTATES)
-    return False
 
 
 class Outcome(enum.Enum):

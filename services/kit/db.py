@@ -22,13 +22,22 @@ from sqlalchemy.ext.asyncio import (
 _MIGRATION_LOCK_KEY = 0x554B4D  # "UKM"
 
 
-def create_engine(url: str, *, pool_size: int = 10, application_name: str = "ukm") -> AsyncEngine:
-    """An asyncpg-backed engine. `pool_pre_ping` makes a restarted database invisible to callers."""
+def create_engine(
+    url: str, *, pool_size: int = 10, application_name: str = "ukm", pre_ping: bool = False
+) -> AsyncEngine:
+    """An asyncpg-backed engine.
+
+    Request paths leave `pre_ping` off: with asyncpg it costs three round trips per checkout,
+    more than a typical query. After a database restart the first call on a dead connection
+    fails instead; SQLAlchemy then discards the whole pool, and the call is answered
+    UNAVAILABLE (retryable, see `services.kit.faults`). Background loops that poll anyway
+    (the outbox relay) turn it on.
+    """
     return create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        pool_pre_ping=pre_ping,
         pool_recycle=1800,
         connect_args={"server_settings": {"application_name": application_name}},
     )

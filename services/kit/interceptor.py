@@ -21,7 +21,8 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from services.kit import context as ctx
 from services.kit.auth import Authenticator
-from services.kit.errors import InvalidArgument, UkmError
+from services.kit.errors import InvalidArgument, UkmError, Unavailable
+from services.kit.faults import is_transient
 from services.kit.metrics import ServerMetrics
 from services.kit.status import internal_status, to_rpc_status, trailing_metadata
 from services.kit.validation import Validator
@@ -176,6 +177,14 @@ class _Call:
 
     async def __aexit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
         suppress = False
+        if exc is not None and not isinstance(exc, UkmError) and is_transient(exc):
+            # The database or broker went away mid-call: retryable, not a bug.
+            log.warning(
+                "rpc hit an infrastructure fault",
+                extra={"method": self.method},
+                exc_info=(exc_type, exc, tb),
+            )
+            exc = Unavailable("a dependency is briefly unavailable; retry shortly")
         if isinstance(exc, UkmError):
             self.failure = to_rpc_status(exc, self.pipeline.domain)
             self.code = exc.code.name

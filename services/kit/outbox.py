@@ -9,8 +9,10 @@ acknowledged it) and nothing is duplicated downstream (each publish carries
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
 from google.protobuf.message import Message
@@ -22,6 +24,7 @@ from services.kit.envelope import Envelope, event_subject, wrap
 __all__ = ["enqueue", "outbox_channel", "outbox_table"]
 
 log = logging.getLogger(__name__)
+
 
 def outbox_table(metadata: sa.MetaData) -> sa.Table:
     """The `outbox` table in `metadata.schema` (include it in the service's models/migrations).
@@ -73,11 +76,28 @@ async def enqueue(
     """
     envelope = wrap(message, source=source, subject=aggregate_id, traceparent=traceparent)
     await session.execute(
-        sa.insert(table).values(
-            event_id=uuid.UUID(envelope.id),
-            subject=event_subject(domain, message),
-            payload=envelope.SerializeToString(),
-        )
+        _insert_and_notify(table),
+        {
+            "event_id": uuid.UUID(envelope.id),
+            "subject": event_subject(domain, message),
+            "payload": envelope.SerializeToString(),
+        },
     )
-    await session.execute(sa.select(sa.func.pg_notify(outbox_channel(table), "")))
     return envelope
+
+
+@functools.cache
+def _insert_and_notify(table: sa.Table) -> sa.Select[Any]:
+    """INSERT + NOTIFY as one statement (one round trip: callers often hold row locks until
+    commit), built once per table (building statements costs more than running them)."""
+    inserted = (
+        sa.insert(table)
+        .values(
+            event_id=sa.bindparam("event_id"),
+            subject=sa.bindparam("subject"),
+            payload=sa.bindparam("payload"),
+        )
+        .returning(table.c.seq)
+        .cte("inserted")
+    )
+    return sa.select(sa.func.pg_notify(outbox_channel(table), "")).select_from(inserted)

@@ -130,7 +130,9 @@ class OutboxRelay:
         metrics: RelayMetrics | None = None,
     ) -> None:
         if isinstance(database, str):
-            self._engine = create_engine(database, pool_size=2, application_name="ukm-outbox")
+            self._engine = create_engine(
+                database, pool_size=2, application_name="ukm-outbox", pre_ping=True
+            )
             self._owns_engine = True
         else:
             self._engine = database

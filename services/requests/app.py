@@ -9,7 +9,7 @@ from functools import partial
 import sqlalchemy as sa
 from ukm.requests.v1 import requests_service_pb2, requests_service_pb2_grpc
 
-from services.kit.db import create_engine, session_factory
+from services.kit.db import create_engine
 from services.kit.metrics import ServerMetrics
 from services.kit.nats import connect_nats
 from services.kit.relay import OutboxRelay, RelayMetrics
@@ -36,7 +36,7 @@ async def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) 
         pool_size=settings.db_pool_size,
         application_name=f"ukm-{SERVICE}",
     )
-    api = RequestApi(RequestStore(session_factory(engine)), clock=clock, policy=SlaPolicy())
+    api = RequestApi(RequestStore(engine), clock=clock, policy=SlaPolicy())
     metrics = ServerMetrics()
     relay_metrics = RelayMetrics(metrics.registry)
 
@@ -45,10 +45,12 @@ async def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) 
         # while the broker is down; the relay catches up when it is back.
         nc = await connect_nats(settings.nats_url, f"ukm-{SERVICE}-outbox")
         try:
-            relay = OutboxRelay.from_settings(
-                settings, models.outbox, nc, engine=engine, metrics=relay_metrics
-            )
-            await relay.run()
+            # Its own small pool: a saturated request pool must not delay events.
+            relay = OutboxRelay.from_settings(settings, models.outbox, nc, metrics=relay_metrics)
+            try:
+                await relay.run()
+            finally:
+                await relay.close()
         finally:
             await nc.close()
 

@@ -10,8 +10,9 @@ from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy
 
-from services.kit.consumer import Consumer, Outcome, is_transient
+from services.kit.consumer import Consumer, Outcome
 from services.kit.errors import InvalidArgument, Unavailable
+from services.kit.faults import is_transient
 from services.kit.nats import connect_nats
 from tests.support.events import (
     STREAM,

@@ -12,9 +12,10 @@ import nats
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 from ukm.events.v1 import envelope_pb2
+from ukm.requests.v1 import requests_service_pb2 as pb
 from ukm.requests.v1 import requests_service_pb2_grpc as rpc
 
-from mesh.infra import EmbeddedNats, free_port
+from mesh.infra import EmbeddedNats, EmbeddedPostgres, free_port
 from mesh.process import ManagedProcess
 from mesh.supervisor import http_ok
 from mesh.topology import load_topology
@@ -70,11 +71,16 @@ async def test_requests_filed_while_nats_is_down_are_published_exactly_once_when
         own_nats.stop()
         async with direct_channel(settings, server) as channel:
             stub = rpc.RequestServiceStub(channel)
-            responses = await asyncio.gather(*(stub.CreateRequest(create_request())
-                                               for _ in range(50)))
+            responses = await asyncio.gather(
+                *(stub.CreateRequest(create_request()) for _ in range(50))
+            )
         assert len({r.request.request_number for r in responses}) == 50
-        assert await scalar(database_url,
-                            "SELECT count(*) FROM requests.outbox WHERE published_at IS NULL") == 50
+        assert (
+            await scalar(
+                database_url, "SELECT count(*) FROM requests.outbox WHERE published_at IS NULL"
+            )
+            == 50
+        )
         own_nats.start()
         ids = await stream_event_ids(own_nats.url, expected=50)
     assert len(ids) == 50
@@ -85,14 +91,25 @@ async def test_a_service_killed_mid_batch_loses_nothing(
     database_url: str, nats_url: str, pki_dir: Path, tmp_path: Path
 ) -> None:
     await prepare_streams(nats_url)
-    await migrate_async(database_url, load_topology().service("requests").migrations_dir,
-                        "requests")
+    await migrate_async(
+        database_url, load_topology().service("requests").migrations_dir, "requests"
+    )
     grpc_port, ops_port = free_port(), free_port()
-    env = {**os.environ, "UKM_DATABASE_URL": database_url, "UKM_NATS_URL": nats_url,
-           "UKM_PKI_DIR": str(pki_dir), "UKM_GRPC_PORT": str(grpc_port),
-           "UKM_OPS_PORT": str(ops_port), "UKM_LOG_LEVEL": "WARNING"}
-    service = ManagedProcess("requests", [sys.executable, "-m", "ukmctl", "serve", "requests"],
-                             log_path=tmp_path / "requests.log", env=env)
+    env = {
+        **os.environ,
+        "UKM_DATABASE_URL": database_url,
+        "UKM_NATS_URL": nats_url,
+        "UKM_PKI_DIR": str(pki_dir),
+        "UKM_GRPC_PORT": str(grpc_port),
+        "UKM_OPS_PORT": str(ops_port),
+        "UKM_LOG_LEVEL": "WARNING",
+    }
+    service = ManagedProcess(
+        "requests",
+        [sys.executable, "-m", "ukmctl", "serve", "requests"],
+        log_path=tmp_path / "requests.log",
+        env=env,
+    )
 
     def start() -> None:
         service.start()
@@ -128,12 +145,48 @@ async def test_a_service_killed_mid_batch_loses_nothing(
         numbers = await scalar(
             database_url,
             "SELECT count(*) FROM requests.requests WHERE number = ANY(ARRAY["
-            + ",".join(f"'{n}'" for n in acknowledged) + "])",
+            + ",".join(f"'{n}'" for n in acknowledged)
+            + "])",
         )
         assert numbers == killed_after
         assert len(ids) == stored
         assert len(set(ids)) == stored
-        assert await scalar(database_url, "SELECT count(*) FROM requests.outbox "
-                                          "WHERE published_at IS NULL") == 0
+        assert (
+            await scalar(
+                database_url, "SELECT count(*) FROM requests.outbox WHERE published_at IS NULL"
+            )
+            == 0
+        )
     finally:
         await asyncio.to_thread(service.stop)
+
+
+async def test_a_database_restart_costs_at_most_a_retryable_error_and_no_data(
+    tmp_path: Path, nats_url: str, pki_dir: Path
+) -> None:
+    postgres = EmbeddedPostgres(tmp_path / "pg")
+    await asyncio.to_thread(postgres.start)
+    try:
+        settings = service_settings(postgres.url, nats_url, pki_dir)
+        async with running_requests(settings) as server, direct_channel(settings, server) as ch:
+            stub = rpc.RequestServiceStub(ch)
+            before = (await stub.CreateRequest(create_request())).request
+            await asyncio.to_thread(postgres.stop)
+            await asyncio.to_thread(postgres.start)
+            outcomes = []
+            for _ in range(3):
+                try:
+                    fetched = await stub.GetRequest(
+                        pb.GetRequestRequest(request_number=before.request_number)
+                    )
+                    outcomes.append("OK")
+                    break
+                except grpc.aio.AioRpcError as error:
+                    outcomes.append(error.code().name)
+            # Stale pooled connections are discarded together: one retryable error at most.
+            assert outcomes in (["OK"], ["UNAVAILABLE", "OK"])
+            assert fetched.request == before
+            after = (await stub.CreateRequest(create_request())).request
+            assert after.request_number != before.request_number
+    finally:
+        await asyncio.to_thread(postgres.stop)
