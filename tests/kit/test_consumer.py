@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 import sqlalchemy as sa
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
@@ -13,7 +10,6 @@ from nats.js.api import AckPolicy
 from services.kit.consumer import Consumer, Outcome
 from services.kit.errors import InvalidArgument, Unavailable
 from services.kit.faults import is_transient
-from services.kit.nats import connect_nats
 from tests.support.events import (
     STREAM,
     SUBJECT,
@@ -22,31 +18,10 @@ from tests.support.events import (
     background,
     dead_letters,
     envelope_for,
-    event_db,
     make_consumer,
     publish_envelope,
-    setup_streams,
     wait_until,
 )
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[EventDb]:
-    async with event_db(database_url) as created:
-        yield created
-
-
-@pytest.fixture
-async def nc(nats_url: str) -> AsyncIterator[NatsClient]:
-    client = await connect_nats(nats_url, "test-consumer")
-    await setup_streams(client)
-    yield client
-    await client.close()
-
-
-@pytest.fixture
-def js(nc: NatsClient) -> JetStreamContext:
-    return nc.jetstream()
 
 
 async def inbox_ids(db: EventDb, consumer: str) -> set[str]:

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
 from services.kit.consumer import Consumer, Outcome
 from services.kit.dlq import describe_error, list_dead_letters, replay_dlq
-from services.kit.nats import connect_nats
 from tests.support.events import (
     SUBJECT,
     EventDb,
@@ -18,31 +14,10 @@ from tests.support.events import (
     background,
     dead_letters,
     envelope_for,
-    event_db,
     make_consumer,
     publish_envelope,
-    setup_streams,
     wait_until,
 )
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[EventDb]:
-    async with event_db(database_url) as created:
-        yield created
-
-
-@pytest.fixture
-async def nc(nats_url: str) -> AsyncIterator[NatsClient]:
-    client = await connect_nats(nats_url, "test-dlq")
-    await setup_streams(client)
-    yield client
-    await client.close()
-
-
-@pytest.fixture
-def js(nc: NatsClient) -> JetStreamContext:
-    return nc.jetstream()
 
 
 async def test_replay_after_fixing_the_handler_processes_the_event_exactly_once(

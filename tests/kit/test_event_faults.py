@@ -21,7 +21,6 @@ from tests.support.events import (
     Recorder,
     background,
     envelope_for,
-    event_db,
     event_ids,
     make_consumer,
     produce,
@@ -36,22 +35,8 @@ from tests.support.events import (
 
 
 @pytest.fixture
-async def db(database_url: str) -> AsyncIterator[EventDb]:
-    async with event_db(database_url) as created:
-        yield created
-
-
-@pytest.fixture
 async def own_nc(own_nats: EmbeddedNats) -> AsyncIterator[NatsClient]:
     client = await connect_nats(own_nats.url, "test-faults", reconnect_wait=0.1)
-    await setup_streams(client)
-    yield client
-    await client.close()
-
-
-@pytest.fixture
-async def nc(nats_url: str) -> AsyncIterator[NatsClient]:
-    client = await connect_nats(nats_url, "test-faults")
     await setup_streams(client)
     yield client
     await client.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from functools import partial
 
@@ -27,7 +26,6 @@ from tests.support.events import (
     SUBJECT,
     EventDb,
     background,
-    event_db,
     event_ids,
     produce,
     relay,
@@ -38,20 +36,6 @@ from tests.support.events import (
     unpublished,
     wait_until,
 )
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[EventDb]:
-    async with event_db(database_url) as created:
-        yield created
-
-
-@pytest.fixture
-async def nc(nats_url: str) -> AsyncIterator[NatsClient]:
-    client = await connect_nats(nats_url, "test-outbox")
-    await setup_streams(client)
-    yield client
-    await client.close()
 
 
 async def test_ensure_streams_is_idempotent_and_configures_dedupe(nats_url: str) -> None:
