@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from google.api import annotations_pb2
-from google.protobuf import descriptor_pb2, descriptor_pool
+from google.protobuf import descriptor_pb2
 
 
 def idempotent_methods(
@@ -32,14 +32,3 @@ def idempotent_methods(
         for method in found[name].method
         if method.options.Extensions[annotations_pb2.http].WhichOneof("pattern") == "get"
     ]
-
-
-def files_of(grpc_services: Iterable[str]) -> list[descriptor_pb2.FileDescriptorProto]:
-    """The descriptors of the files defining `grpc_services` (their modules must be imported)."""
-    pool = descriptor_pool.Default()
-    files = []
-    for name in grpc_services:
-        proto = descriptor_pb2.FileDescriptorProto()
-        pool.FindServiceByName(name).file.CopyToProto(proto)
-        files.append(proto)
-    return files

@@ -48,14 +48,4 @@ def run_service(service: str, settings: Settings | None = None) -> None:
     gc.collect()
 
 
-async def start_in_process(service: str, settings: Settings) -> Server:
-    """Build and start a service inside the running loop (tests, benchmarks)."""
-    app = await load_app_factory(service)(settings)
-    server = Server(
-        app, settings, grpc_port=settings.grpc_port or 0, ops_port=settings.ops_port or 0
-    )
-    await server.start()
-    return server
-
-
-__all__ = ["AppFactory", "load_app_factory", "run_service", "start_in_process"]
+__all__ = ["AppFactory", "load_app_factory", "run_service"]
