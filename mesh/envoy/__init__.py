@@ -26,16 +26,26 @@ from mesh.envoy.config import (
 )
 from mesh.envoy.http import ACCESS_LOG_FORMAT
 from mesh.envoy.secrets import sds_files
+from mesh.envoy.sidecar import (
+    SIDECAR_ADMIN_PORT,
+    SIDECAR_PORT,
+    needs_sidecar,
+    render_sidecar_config,
+)
 
 __all__ = [
     "ACCESS_LOG_FORMAT",
     "GATEWAY_IDENTITY",
     "MAX_REQUEST_BYTES",
+    "SIDECAR_ADMIN_PORT",
+    "SIDECAR_PORT",
     "EnvoyConfigError",
     "cluster_name",
     "idempotent_methods",
+    "needs_sidecar",
     "read_descriptor",
     "render_envoy_config",
+    "render_sidecar_config",
     "sds_files",
     "validate_envoy_config",
     "write_envoy_config",

@@ -61,7 +61,9 @@ def render_envoy_config(
     addresses = _upstream_addresses(topology, upstreams or {})
     grpc_services = [g for s in topology.services.values() for g in s.grpc_services]
     http_filters = _http_filters(descriptor_path.resolve(), grpc_services)
-    routes = _route_config(topology, idempotent_methods(descriptor_path, grpc_services))
+    routes = _route_config(
+        list(topology.services.values()), idempotent_methods(descriptor_path, grpc_services)
+    )
     shared = _SharedHttp(http_filters, routes, access_log)
     return {
         "node": {"id": "ukm-envoy", "cluster": "ukm"},
@@ -75,7 +77,7 @@ def render_envoy_config(
                     bind_address,
                     ports.mesh_port,
                     shared,
-                    _mesh_tls(secrets, topology),
+                    _mesh_tls(secrets, [topology.spiffe_id(name) for name in topology.identities]),
                     mesh=True,
                 ),
             ],

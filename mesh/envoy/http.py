@@ -22,7 +22,7 @@ from mesh.envoy.common import (
     _socket_address,
     cluster_name,
 )
-from mesh.topology import Service, Topology
+from mesh.topology import Service
 
 # One JSON object per request (the access log's fields, in Envoy's command operators).
 ACCESS_LOG_FORMAT = {
@@ -78,13 +78,13 @@ class _SharedHttp:
         return config
 
 
-def _http_filters(descriptor_path: Path, grpc_services: list[str]) -> list[Json]:
-    """Body limit, then transcoding, then the router.
+def _http_filters(descriptor_path: Path | None, grpc_services: list[str]) -> list[Json]:
+    """Body limit, then transcoding (unless `descriptor_path` is None: sidecars), then the router.
 
     `jwt_authn` (tokens from the auth service's JWKS) goes first, before the body limit, once
     the auth service issues tokens: unauthenticated requests should cost as little as possible.
     """
-    return [
+    filters: list[Json] = [
         {
             # Counts the body as it arrives (Content-Length up front when there is one); too big
             # → 413, which gRPC callers see as RESOURCE_EXHAUSTED (local_reply_config). The
@@ -92,12 +92,16 @@ def _http_filters(descriptor_path: Path, grpc_services: list[str]) -> list[Json]
             "name": "envoy.filters.http.body_size_limit",
             "typed_config": {"@type": _BODY_LIMIT, "max_request_bytes": MAX_REQUEST_BYTES},
         },
-        {
-            "name": "envoy.filters.http.grpc_json_transcoder",
-            "typed_config": _transcoder(descriptor_path, grpc_services),
-        },
-        {"name": "envoy.filters.http.router", "typed_config": {"@type": _ROUTER}},
     ]
+    if descriptor_path is not None:
+        filters.append(
+            {
+                "name": "envoy.filters.http.grpc_json_transcoder",
+                "typed_config": _transcoder(descriptor_path, grpc_services),
+            }
+        )
+    filters.append({"name": "envoy.filters.http.router", "typed_config": {"@type": _ROUTER}})
+    return filters
 
 
 def _transcoder(descriptor_path: Path, grpc_services: list[str]) -> Json:
@@ -178,10 +182,13 @@ def _status_filter(op: str, status: int) -> Json:
     }
 
 
-def _route_config(topology: Topology, retried_paths: list[str]) -> Json:
-    """Exact routes (with retries) for GET methods, then one prefix route per gRPC service."""
+def _route_config(
+    services: list[Service], retried_paths: list[str], *, infrastructure: bool = True
+) -> Json:
+    """Exact routes (with retries) for GET methods, then one prefix route per gRPC service;
+    with `infrastructure`, reflection and health go to the first service."""
     routes: list[Json] = []
-    for service in topology.services.values():
+    for service in services:
         for grpc_service in service.grpc_services:
             prefix = f"/{grpc_service}/"
             routes += [
@@ -190,9 +197,9 @@ def _route_config(topology: Topology, retried_paths: list[str]) -> Json:
                 if path.startswith(prefix)
             ]
             routes.append(_route({"prefix": prefix}, service, retry=False))
-    first = next(iter(topology.services.values()))
-    for grpc_service in (*REFLECTION_SERVICES, HEALTH_SERVICE):
-        routes.append(_route({"prefix": f"/{grpc_service}/"}, first, retry=False))
+    if infrastructure:
+        for grpc_service in (*REFLECTION_SERVICES, HEALTH_SERVICE):
+            routes.append(_route({"prefix": f"/{grpc_service}/"}, services[0], retry=False))
     return {
         "name": "ukm",
         "virtual_hosts": [{"name": "ukm", "domains": ["*"], "routes": routes}],

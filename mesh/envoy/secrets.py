@@ -36,7 +36,7 @@ class SecretRefs:
         }
 
     def certificate(self) -> Json:
-        """For `tls_certificate_sds_secret_configs`: the `envoy` identity's pair."""
+        """For `tls_certificate_sds_secret_configs`: this Envoy's own certificate and key."""
         return self._ref(CERTIFICATE_SECRET)
 
     def ca(self) -> Json:
@@ -44,9 +44,10 @@ class SecretRefs:
         return self._ref(CA_SECRET)
 
 
-def sds_files(pki_dir: Path) -> dict[str, Json]:
-    """The SDS files (file name → content) for certificates living in `pki_dir`."""
-    files = identity_files(pki_dir, GATEWAY_IDENTITY)
+def sds_files(pki_dir: Path, identity: str = GATEWAY_IDENTITY) -> dict[str, Json]:
+    """The SDS files (file name → content) presenting `identity`'s certificate from `pki_dir`
+    (the gateway's; a sidecar presents its service's)."""
+    files = identity_files(pki_dir, identity)
     watch = {"path": str(pki_dir)}
     certificate = {
         "certificate_chain": {"filename": str(files.cert)},

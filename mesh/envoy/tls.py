@@ -31,9 +31,9 @@ def _edge_tls(secrets: SecretRefs) -> Json:
     }
 
 
-def _mesh_tls(secrets: SecretRefs, topology: Topology) -> Json:
-    """Mesh callers: TLS 1.3 only, a certificate from our CA naming a topology identity."""
-    allowed = [_exact_uri(topology.spiffe_id(name)) for name in topology.identities]
+def _mesh_tls(secrets: SecretRefs, allowed_ids: list[str]) -> Json:
+    """Mesh callers: TLS 1.3 only, a certificate from our CA naming one of `allowed_ids`."""
+    allowed = [_exact_uri(spiffe_id) for spiffe_id in allowed_ids]
     return {
         "@type": _DOWNSTREAM_TLS,
         "require_client_certificate": True,
