@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mesh.envoy import GATEWAY_IDENTITY
+from mesh.envoy import GATEWAY_IDENTITY, SIDECAR_PORT
 from mesh.topology import Service, Topology
 from services.kit.settings import Settings
 
@@ -43,6 +43,8 @@ PKI_MOUNT = "/etc/ukm/pki"
 DESCRIPTOR_IN_IMAGE = "/app/gen/ukm.binpb"
 DESCRIPTOR_MOUNT = "/etc/envoy/descriptors"
 ENVOY_CONFIG_MOUNT = "/etc/envoy/config"
+# The sidecar's Envoy config and SDS files (a ConfigMap per calling service).
+SIDECAR_CONFIG_MOUNT = "/etc/envoy/sidecar"
 
 NATS = "nats"
 NATS_HEADLESS = "nats-headless"
@@ -192,6 +194,11 @@ def dns(name: str) -> str:
 # --- settings ------------------------------------------------------------------------------
 
 
+def sidecar_config_map(service: str) -> str:
+    """The ConfigMap holding a calling service's sidecar config and SDS files."""
+    return f"{service}-mesh-proxy"
+
+
 def service_settings(topology: Topology, service: Service) -> dict[str, str]:
     """The `UKM_*` variables of a service's ConfigMap (Secrets come on top: `SECRET_ENV`)."""
     env = {
@@ -201,7 +208,10 @@ def service_settings(topology: Topology, service: Service) -> dict[str, str]:
         "UKM_OPS_PORT": str(service.ops_port),
         "UKM_NATS_URL": f"nats://{dns(NATS)}:{NATS_CLIENT_PORT}",
         "UKM_PKI_DIR": PKI_MOUNT,
-        "UKM_MESH_ADDRESS": f"{dns(GATEWAY_IDENTITY)}:{topology.edge.mesh_port}",
+        # Services that call others reach them through their pod's sidecar (mesh.envoy.sidecar).
+        "UKM_MESH_ADDRESS": f"127.0.0.1:{SIDECAR_PORT}"
+        if service.calls
+        else f"{dns(GATEWAY_IDENTITY)}:{topology.edge.mesh_port}",
         "UKM_LOG_LEVEL": "INFO",
         "UKM_DRAIN_SECONDS": str(DRAIN_SECONDS),
         "UKM_SHUTDOWN_GRACE_SECONDS": str(SHUTDOWN_GRACE_SECONDS),

@@ -23,6 +23,7 @@ from mesh.kubernetes.common import (
     RESERVED_NAMES,
     Json,
     dns,
+    sidecar_config_map,
 )
 from mesh.kubernetes.infrastructure import (
     nats_config,
@@ -38,7 +39,12 @@ from mesh.kubernetes.overlays import (
     prod_kustomization,
 )
 from mesh.kubernetes.policies import network_policies, prod_network_policies
-from mesh.kubernetes.workloads import gateway_config, gateway_objects, service_objects
+from mesh.kubernetes.workloads import (
+    gateway_config,
+    gateway_objects,
+    service_objects,
+    sidecar_config,
+)
 from mesh.pki import ensure_pki
 from mesh.topology import Topology, load_topology
 
@@ -95,6 +101,11 @@ def render(topology: Topology | None = None) -> dict[str, str]:
     }
     for name, service in topology.services.items():
         files[f"base/services/{name}.yaml"] = _yaml(*service_objects(topology, service))
+        if service.calls:
+            folder = f"base/services/{sidecar_config_map(name)}"
+            files[f"{folder}/envoy.yaml"] = HEADER + _dump(sidecar_config(topology, service))
+            for file_name, content in sds_files(Path(PKI_MOUNT), name).items():
+                files[f"{folder}/{file_name}"] = HEADER + _dump(content)
     return dict(sorted(files.items()))
 
 

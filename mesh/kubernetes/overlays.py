@@ -31,6 +31,7 @@ from mesh.kubernetes.common import (
     selector,
     service_secret,
     service_settings,
+    sidecar_config_map,
 )
 from mesh.pki import leaf_sans
 from mesh.topology import Service, Topology
@@ -117,6 +118,17 @@ def base_kustomization(topology: Topology) -> Json:
                 ],
             },
             {"name": "nats-config", "files": ["nats.conf=nats/nats.conf"]},
+            *(
+                {
+                    "name": sidecar_config_map(name),
+                    "files": [
+                        f"{file}=services/{sidecar_config_map(name)}/{file}"
+                        for file in ("envoy.yaml", *sds_files(Path(PKI_MOUNT), name))
+                    ],
+                }
+                for name, s in topology.services.items()
+                if s.calls
+            ),
         ],
     )
 

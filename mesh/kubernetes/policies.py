@@ -51,9 +51,9 @@ def _default_deny() -> Json:
     return policy
 
 
-def callers(topology: Topology) -> list[str]:
-    """Services that call other services (through the gateway's mesh listener)."""
-    return [s.name for s in topology.services.values() if s.calls]
+def callers_of(topology: Topology, callee: str) -> list[str]:
+    """Services that call `callee` (through their sidecars, straight to its pods)."""
+    return [s.name for s in topology.services.values() if callee in s.calls]
 
 
 def network_policies(topology: Topology) -> list[Json]:
@@ -82,14 +82,6 @@ def network_policies(topology: Topology) -> list[Json]:
         ),
     ]
     gateway_ingress = [{"ports": [{"protocol": "TCP", "port": edge.https_port}]}]
-    if callers(topology):
-        gateway_ingress.append(
-            rule(
-                [peer(name) for name in callers(topology)],
-                [edge.mesh_port],
-                "from",
-            )
-        )
     policies.append(
         network_policy(
             GATEWAY_IDENTITY,
@@ -105,13 +97,14 @@ def network_policies(topology: Topology) -> list[Json]:
         ]
         if service.schema:
             egress.append(rule([peer(POSTGRES)], [POSTGRES_PORT], "to"))
-        if service.calls:
-            egress.append(rule([peer(GATEWAY_IDENTITY)], [edge.mesh_port], "to"))
+        for callee in service.calls:
+            egress.append(rule([peer(callee)], [topology.service(callee).grpc_port], "to"))
+        sources = [GATEWAY_IDENTITY, *callers_of(topology, service.name)]
         policies.append(
             network_policy(
                 service.name,
                 {"matchLabels": selector(service.name)},
-                [rule([peer(GATEWAY_IDENTITY)], [service.grpc_port], "from")],
+                [rule([peer(name) for name in sources], [service.grpc_port], "from")],
                 egress,
             )
         )

@@ -10,7 +10,12 @@ from typing import Any
 
 import yaml
 
-from mesh.envoy import GATEWAY_IDENTITY, render_envoy_config
+from mesh.envoy import (
+    GATEWAY_IDENTITY,
+    SIDECAR_PORT,
+    render_envoy_config,
+    render_sidecar_config,
+)
 from mesh.kubernetes.common import (
     APP_IMAGE,
     APP_UID,
@@ -22,6 +27,7 @@ from mesh.kubernetes.common import (
     ENVOY_UID,
     PKI_MOUNT,
     SECRET_ENV,
+    SIDECAR_CONFIG_MOUNT,
     STREAM_REPLICAS,
     Json,
     container_port,
@@ -39,6 +45,7 @@ from mesh.kubernetes.common import (
     service_port,
     service_secret,
     service_settings,
+    sidecar_config_map,
     termination_grace,
     tmp_volume,
 )
@@ -126,6 +133,10 @@ def service_deployment(topology: Topology, service: Service) -> Json:
             "volumeMounts",
         )
     }
+    containers, volumes = [ordered], [pki_volume(name), tmp_volume()]
+    if service.calls:
+        containers.append(_sidecar_container())
+        volumes.append({"name": "sidecar", "configMap": {"name": sidecar_config_map(name)}})
     pod: Json = {
         "serviceAccountName": name,
         "automountServiceAccountToken": False,
@@ -133,10 +144,51 @@ def service_deployment(topology: Topology, service: Service) -> Json:
         "terminationGracePeriodSeconds": termination_grace(service_settings(topology, service)),
         "securityContext": pod_security(APP_UID),
         **({"initContainers": init} if init else {}),
-        "containers": [ordered],
-        "volumes": [pki_volume(name), tmp_volume()],
+        "containers": containers,
+        "volumes": volumes,
     }
     return deployment(name, "service", pod)
+
+
+def sidecar_config(topology: Topology, service: Service) -> Json:
+    """The sidecar's Envoy bootstrap: callees by their Kubernetes Service names, the listener on
+    every interface (kubelet probes; it still accepts only the pod's own certificate)."""
+    return render_sidecar_config(
+        topology,
+        service.name,
+        descriptor_path=DESCRIPTOR,
+        sds_dir=Path(SIDECAR_CONFIG_MOUNT),
+        upstreams={c: (dns(c), topology.service(c).grpc_port) for c in service.calls},
+        bind_address="0.0.0.0",
+    )
+
+
+def _sidecar_container() -> Json:
+    return {
+        "name": "mesh-proxy",
+        "image": ENVOY_IMAGE,
+        "command": ["envoy"],
+        "args": [
+            "--config-path",
+            f"{SIDECAR_CONFIG_MOUNT}/envoy.yaml",
+            "--concurrency",
+            "1",
+            "--disable-hot-restart",
+            "--log-level",
+            "info",
+        ],
+        "ports": [container_port("mesh-proxy", SIDECAR_PORT)],
+        "resources": resource_limits("50m", "64Mi", "500m", "128Mi"),
+        "startupProbe": tcp_probe("mesh-proxy", period=2, failures=30),
+        "livenessProbe": tcp_probe("mesh-proxy", period=10, failures=3),
+        "readinessProbe": tcp_probe("mesh-proxy", period=5, failures=2),
+        "securityContext": container_security(ENVOY_UID),
+        "volumeMounts": [
+            {"name": "sidecar", "mountPath": SIDECAR_CONFIG_MOUNT, "readOnly": True},
+            {"name": "pki", "mountPath": PKI_MOUNT, "readOnly": True},
+            {"name": "tmp", "mountPath": "/tmp"},
+        ],
+    }
 
 
 def deployment(name: str, component: str, pod: Json) -> Json:

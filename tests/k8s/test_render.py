@@ -216,6 +216,11 @@ def test_new_services_get_all_their_objects_and_only_their_flows(topology: Topol
         deployment = k8s.service_deployment(grown, service)
         init = [c["name"] for c in deployment["spec"]["template"]["spec"].get("initContainers", [])]
         assert init == (["prepare"] if service.schema or service.stream else [])
+        containers = [c["name"] for c in deployment["spec"]["template"]["spec"]["containers"]]
+        # Services that call others get a sidecar and dial it on loopback.
+        assert containers == [service.name, *(["mesh-proxy"] if service.calls else [])]
+        mesh_address = k8s.service_settings(grown, service)["UKM_MESH_ADDRESS"]
+        assert mesh_address.startswith("127.0.0.1:") == bool(service.calls)
     base = k8s.base_kustomization(grown)
     for name in grown.services:
         assert f"services/{name}.yaml" in base["resources"]
@@ -225,10 +230,11 @@ def test_new_services_get_all_their_objects_and_only_their_flows(topology: Topol
     for service in grown.services.values():
         pod = k8s.labels(service.name, "service")
         assert allows(policies, gateway, pod, service.grpc_port)
-        assert allows(policies, pod, gateway, mesh) == bool(service.calls)
+        assert not allows(policies, pod, gateway, mesh)  # calls go through the pod's sidecar
         for other in grown.services.values():
             if other is not service:
-                assert not allows(policies, pod, k8s.labels(other.name, "service"), other.grpc_port)
+                reaches = allows(policies, pod, k8s.labels(other.name, "service"), other.grpc_port)
+                assert reaches == (other.name in service.calls)
     identities = {c["metadata"]["name"] for c in k8s.prod_certificates(grown)[1:]}
     assert identities == {k8s.pki_secret(n) for n in [*grown.services, k8s.GATEWAY_IDENTITY]}
     dev_generators = {g["name"] for g in k8s.dev_kustomization(grown)["secretGenerator"]}
