@@ -14,6 +14,7 @@ ports; headless so that Envoy balances HTTP/2 over every pod rather than one Clu
 connection), Deployment (migrations and JetStream streams in an init container, probes on the ops
 port, restricted security context, mTLS material mounted at `UKM_PKI_DIR` from the Secret
 `pki-<name>`), ConfigMap of `UKM_*` settings, PodDisruptionBudget, HorizontalPodAutoscaler.
+A service that calls others also gets an Envoy sidecar (`mesh.envoy.render_sidecar_config`).
 Besides: the Envoy gateway (its bootstrap from `mesh.envoy.render_envoy_config`), a 3-node NATS
 JetStream StatefulSet, NetworkPolicies (default deny plus exactly the topology's flows), and in
 the overlays: dev PostgreSQL/Redis and generated Secrets (kind), cert-manager certificates,
