@@ -14,6 +14,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from nats.aio.client import Client as NatsClient
@@ -47,6 +48,10 @@ def inbox_table(metadata: sa.MetaData) -> sa.Table:
             server_default=sa.func.now(),
         ),
     )
+
+
+# Longer than the DLQ keeps letters (30 days), so replays still find what was processed.
+INBOX_RETENTION = timedelta(days=45)
 
 
 class Outcome(enum.Enum):
@@ -87,6 +92,8 @@ class Consumer:
         backoff: Sequence[float] = (1.0, 5.0, 15.0, 30.0),
         fetch_timeout: float = 5.0,
         max_retry_pause: float = 5.0,
+        inbox_retention: timedelta = INBOX_RETENTION,
+        purge_interval: float = 3600.0,
     ) -> None:
         if max_deliver < 1 or not backoff:
             raise ValueError("max_deliver must be ≥ 1 and backoff non-empty")
@@ -104,6 +111,8 @@ class Consumer:
         self.backoff = tuple(backoff)
         self.fetch_timeout = fetch_timeout
         self.max_retry_pause = max_retry_pause
+        self.inbox_retention = inbox_retention
+        self.purge_interval = purge_interval
         self.counts: dict[Outcome, int] = dict.fromkeys(Outcome, 0)
 
     def config(self) -> ConsumerConfig:
@@ -123,7 +132,43 @@ class Consumer:
         await self._js.add_consumer(self.stream, self.config())
 
     async def run(self) -> None:
-        """Fetch and handle messages until cancelled; survives broker restarts."""
+        """Fetch and handle messages until cancelled; survives broker restarts. Old inbox rows
+        are purged on the side."""
+        purger = asyncio.create_task(self._purge_periodically(), name=f"inbox-{self.durable}")
+        try:
+            await self._consume()
+        finally:
+            purger.cancel()
+            with suppress(asyncio.CancelledError):
+                await purger
+
+    async def purge_inbox(self, *, now: datetime | None = None) -> int:
+        """Forget this consumer's processed events older than `inbox_retention`; returns how many.
+
+        The retention outlives the DLQ's, so an event replayed from the DLQ is still recognised
+        by every consumer that already processed it.
+        """
+        cutoff = (now or datetime.now(UTC)) - self.inbox_retention
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                sa.delete(self.inbox).where(
+                    self.inbox.c.consumer == self.durable, self.inbox.c.processed_at < cutoff
+                )
+            )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def _purge_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(self.purge_interval)
+            try:
+                purged = await self.purge_inbox()
+            except Exception as exc:  # the database is away: try at the next interval
+                log.warning("consumer %s: inbox purge failed: %r", self.durable, exc)
+                continue
+            if purged:
+                log.info("consumer %s: purged %d old inbox rows", self.durable, purged)
+
+    async def _consume(self) -> None:
         pause = 0.05
         while True:
             sub = None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime, timedelta
+
 import sqlalchemy as sa
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
@@ -185,3 +188,29 @@ async def _count(recorder: Recorder, n: int) -> bool:
 
 async def _outcomes(consumer: Consumer, outcome: Outcome, n: int) -> bool:
     return consumer.counts[outcome] >= n
+
+
+async def test_old_inbox_rows_of_this_consumer_are_purged(
+    db: EventDb, nc: NatsClient, js: JetStreamContext
+) -> None:
+    consumer = make_consumer(nc, db, Recorder(db, "billing"), inbox_retention=timedelta(days=45))
+    now = datetime.now(UTC)
+    rows = [
+        ("billing", now - timedelta(days=50)),  # expired
+        ("billing", now - timedelta(days=40)),  # kept: still within the retention
+        ("audit", now - timedelta(days=50)),  # another consumer's: not ours to purge
+    ]
+    async with db.sessions() as session, session.begin():
+        for name, processed_at in rows:
+            await session.execute(
+                sa.insert(db.inbox).values(
+                    consumer=name, event_id=uuid.uuid4(), processed_at=processed_at
+                )
+            )
+    assert await consumer.purge_inbox(now=now) == 1
+    async with db.sessions() as session:
+        left = (
+            await session.execute(sa.select(db.inbox.c.consumer, db.inbox.c.processed_at))
+        ).all()
+    assert sorted(name for name, _ in left) == ["audit", "billing"]
+    assert all(at > now - timedelta(days=45) for name, at in left if name == "billing")
