@@ -8,6 +8,7 @@ UNAVAILABLE.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -18,7 +19,7 @@ from opentelemetry.trace import SpanKind
 
 from services.kit.context import current_call
 from services.kit.settings import Settings
-from services.kit.tls import channel_credentials
+from services.kit.tls import CertificateFiles, channel_credentials
 
 _tracer = trace.get_tracer("ukm.kit.client")
 # Leave the server a moment to answer before the caller's own deadline fires.
@@ -49,6 +50,57 @@ def mesh_channel(
         options=options,
         interceptors=[ClientPipeline(default_timeout)],
     )
+
+
+class MeshChannels:
+    """Long-lived channels for a service's outbound calls that follow certificate rotation.
+
+    grpc reads client certificates once per channel; certificates are short-lived. `get()`
+    returns the channel for a target and builds a fresh one when the identity's files have
+    changed, closing the previous one once its calls had `grace` seconds to finish.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        identity: str,
+        *,
+        default_timeout: float = 5.0,
+        retry_methods: Sequence[str] = (),
+        grace: float = 30.0,
+    ) -> None:
+        self.settings = settings
+        self.identity = identity
+        self.default_timeout = default_timeout
+        self.retry_methods = tuple(retry_methods)
+        self.grace = grace
+        self._material = CertificateFiles(settings, identity)
+        self._channels: dict[str, grpc.aio.Channel] = {}
+        self._closing: set[asyncio.Task[None]] = set()
+
+    def get(self, target: str | None = None) -> grpc.aio.Channel:
+        """The channel to `target` (default: the mesh address)."""
+        address = target or self.settings.mesh_address
+        if self._material.changed():
+            for old in self._channels.values():
+                task = asyncio.get_running_loop().create_task(old.close(self.grace))
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
+            self._channels.clear()
+        if address not in self._channels:
+            self._channels[address] = mesh_channel(
+                self.settings,
+                self.identity,
+                target=address,
+                default_timeout=self.default_timeout,
+                retry_methods=self.retry_methods,
+            )
+        return self._channels[address]
+
+    async def close(self) -> None:
+        """Close every channel (at shutdown)."""
+        channels, self._channels = list(self._channels.values()), {}
+        await asyncio.gather(*(c.close(self.grace) for c in channels), *self._closing)
 
 
 def _retry_config(methods: Sequence[str]) -> str:

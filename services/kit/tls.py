@@ -9,8 +9,8 @@ import grpc
 from services.kit.settings import Settings
 
 
-class _Material:
-    """A certificate, its key and the CA, remembering file mtimes to notice rotation."""
+class CertificateFiles:
+    """An identity's certificate, key and the CA, remembering file mtimes to notice rotation."""
 
     def __init__(self, settings: Settings, identity: str) -> None:
         self.paths = (settings.key_path(identity), settings.cert_path(identity), settings.ca_path)
@@ -26,6 +26,7 @@ class _Material:
         return tuple(p.stat().st_mtime for p in self.paths)
 
     def changed(self) -> bool:
+        """Whether any of the files changed since the last look (or since construction)."""
         stamp = self._stamp()
         if stamp != self.stamp:
             self.stamp = stamp
@@ -33,6 +34,7 @@ class _Material:
         return False
 
     def read(self) -> tuple[bytes, bytes, bytes]:
+        """(key, certificate, CA) as bytes."""
         key, cert, ca = (Path(p).read_bytes() for p in self.paths)
         return key, cert, ca
 
@@ -42,7 +44,7 @@ def server_credentials(settings: Settings, identity: str) -> grpc.ServerCredenti
 
     New handshakes pick up rotated files without a restart.
     """
-    material = _Material(settings, identity)
+    material = CertificateFiles(settings, identity)
 
     def config() -> grpc.ServerCertificateConfiguration:
         key, cert, ca = material.read()
@@ -56,7 +58,7 @@ def server_credentials(settings: Settings, identity: str) -> grpc.ServerCredenti
 
 def channel_credentials(settings: Settings, identity: str) -> grpc.ChannelCredentials:
     """Client credentials presenting `identity`'s certificate and trusting the mesh CA."""
-    key, cert, ca = _Material(settings, identity).read()
+    key, cert, ca = CertificateFiles(settings, identity).read()
     return grpc.ssl_channel_credentials(
         root_certificates=ca, private_key=key, certificate_chain=cert
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,9 +11,11 @@ from typing import Any
 import grpc
 import pytest
 from google.protobuf import empty_pb2, struct_pb2, wrappers_pb2
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from opentelemetry.trace import SpanKind
 
-from services.kit.channels import mesh_channel
+from mesh.pki import issue_identity
+from services.kit.channels import MeshChannels, mesh_channel
 from services.kit.server import Server
 from services.kit.settings import Settings
 from tests.support.probe import (
@@ -27,6 +30,7 @@ from tests.support.probe import (
     running_probe,
     who_call,
 )
+from tests.support.services import running_requests, service_settings
 from tests.support.tracing import recorded_spans
 
 RELAY_DEFAULT_TIMEOUT = 3.0  # what the front probe's mesh_channel uses without a caller deadline
@@ -161,3 +165,23 @@ async def test_only_listed_methods_are_retried_and_only_on_unavailable(mesh: Mes
             )
         assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
         assert attempts[("GetFlaky", "plain")] == 1
+
+
+async def test_mesh_channels_follow_a_rotated_client_certificate(
+    database_url: str, nats_url: str, pki_dir: Path, tmp_path: Path
+) -> None:
+    pki = tmp_path / "pki"
+    shutil.copytree(pki_dir, pki)  # the session PKI stays untouched
+    settings = service_settings(database_url, nats_url, pki)
+    async with running_requests(settings) as server:
+        target = f"localhost:{server.grpc_port}"
+        channels = MeshChannels(settings, "operator", grace=0.5)
+        first = channels.get(target)
+        assert channels.get(target) is first  # reused while the files stay the same
+        health = health_pb2.HealthCheckRequest()
+        assert (await health_pb2_grpc.HealthStub(first).Check(health)).status == 1
+        issue_identity(pki, "operator", "spiffe://ukm.local/client/operator")
+        second = channels.get(target)
+        assert second is not first
+        assert (await health_pb2_grpc.HealthStub(second).Check(health)).status == 1
+        await channels.close()
