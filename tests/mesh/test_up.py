@@ -86,9 +86,16 @@ class Up:
 def up_runs(tmp_path: Path, topology_file: Path) -> Iterator[list[Up]]:
     runs: list[Up] = []
     yield runs
-    for run in runs:
+    for run in runs:  # a failed test still leaves nothing running
         if run.process.poll() is None:
-            run.process.kill()
+            children = run.descendants()
+            run.process.send_signal(signal.SIGINT)
+            try:
+                run.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                run.process.kill()
+            for child in psutil.wait_procs(children, timeout=10)[1]:
+                child.kill()
 
 
 def printed_commands(output: str) -> list[str]:
