@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from mesh.envoy import validate_envoy_config, write_envoy_config
-from mesh.envoy_process import EnvoyProcess
+from mesh.envoy.process import EnvoyProcess
 from mesh.infra import EmbeddedNats, EmbeddedPostgres, EmbeddedRedis, port_in_use
 from mesh.pki import ensure_pki
 from mesh.prepare import prepare

@@ -18,7 +18,7 @@ from mesh.envoy import (
     validate_envoy_config,
     write_envoy_config,
 )
-from mesh.envoy_process import EnvoyProcess
+from mesh.envoy.process import EnvoyProcess
 from mesh.pki import ensure_pki
 from mesh.process import ProcessFailed
 from mesh.topology import Edge, Topology, load_topology

@@ -17,7 +17,7 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from mesh.envoy import write_envoy_config
-from mesh.envoy_process import EnvoyProcess
+from mesh.envoy.process import EnvoyProcess
 from mesh.pki import (
     IdentityFiles,
     ensure_pki,

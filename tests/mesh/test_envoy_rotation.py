@@ -11,7 +11,7 @@ from pathlib import Path
 from cryptography import x509
 
 from mesh.envoy import write_envoy_config
-from mesh.envoy_process import EnvoyProcess
+from mesh.envoy.process import EnvoyProcess
 from mesh.infra import free_port
 from mesh.pki import identity_files, issue_identity
 from mesh.topology import Edge, load_topology

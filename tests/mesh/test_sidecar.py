@@ -14,7 +14,7 @@ import yaml
 from ukm.requests.v1 import requests_service_pb2_grpc as rpc
 
 from mesh.envoy import needs_sidecar, render_sidecar_config, sds_files, validate_envoy_config
-from mesh.envoy_process import EnvoyProcess
+from mesh.envoy.process import EnvoyProcess
 from mesh.infra import free_port
 from mesh.pki import ensure_pki, identity_files
 from mesh.topology import TOPOLOGY_FILE, Topology, load_topology

@@ -22,7 +22,7 @@ from typing import Protocol
 import yaml
 
 from mesh.envoy import write_envoy_config
-from mesh.envoy_process import EnvoyProcess
+from mesh.envoy.process import EnvoyProcess
 from mesh.infra import EmbeddedNats, EmbeddedPostgres, free_port
 from mesh.pki import ensure_pki
 from mesh.prepare import prepare

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mesh.envoy import write_envoy_config
-from mesh.envoy_process import EnvoyProcess
+from mesh.envoy.process import EnvoyProcess
 from mesh.infra import free_port
 from mesh.topology import Edge, load_topology
 from services.kit.server import Server
