@@ -191,7 +191,7 @@ class Supervisor:
         self.stack.add("envoy", envoy)
         if self.seed:
             _step("demo data")
-            from ukmctl.seed import seed_demo
+            from mesh.seed import seed_demo
 
             self.demo_numbers = asyncio.run(seed_demo(self.root, topology))
 
@@ -250,7 +250,7 @@ class Supervisor:
         (self.root / STATE_FILE).write_text(json.dumps(state, indent=2))
 
     def _banner(self, seconds: float) -> None:
-        from ukmctl.banner import banner
+        from mesh.banner import banner
 
         print(banner(self.topology, self.root, seconds, self.demo_numbers), flush=True)
 

@@ -83,7 +83,7 @@ def _run(args: argparse.Namespace) -> int:
 
         return asyncio.run(status(args.root))
     if args.command == "seed":
-        from ukmctl.seed import seed_demo
+        from mesh.seed import seed_demo
 
         numbers = asyncio.run(seed_demo(args.root, load_topology()))
         print(f"demo requests: {', '.join(numbers)}")

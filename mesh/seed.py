@@ -9,10 +9,10 @@ from pathlib import Path
 
 from ukm.requests.v1 import request_pb2, requests_service_pb2, requests_service_pb2_grpc
 
+from mesh.banner import DEMO_APARTMENT, DEMO_APPLICANT, DEMO_BUILDING, DEMO_YARD
 from mesh.topology import Topology
 from services.kit.channels import mesh_channel
 from services.kit.settings import Settings
-from ukmctl.banner import DEMO_APARTMENT, DEMO_APPLICANT, DEMO_BUILDING, DEMO_YARD
 
 DEMO_REQUESTS = [
     (

@@ -50,7 +50,7 @@ The same over gRPC through the mesh listener, with the operator's client certifi
 
 Watch RequestCreated events arrive in JetStream:
 
-  .venv/bin/python -m ukmctl events --follow
+  .venv/bin/ukm events --follow
 """
 
 
