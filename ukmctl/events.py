@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 
 from google.protobuf import json_format, symbol_database
@@ -17,7 +19,11 @@ async def print_events(root: Path, stream: str, *, follow: bool) -> int:
     import ukm.requests.v1.events_pb2  # noqa: F401  (registers the event types for decoding)
     from ukm.events.v1 import envelope_pb2
 
-    url = json.loads((root / STATE_FILE).read_text())["urls"]["nats"]
+    state = root / STATE_FILE
+    if not state.exists():
+        print(f"not running (no {state}); start it with `make up`", file=sys.stderr)
+        return 1
+    url = json.loads(state.read_text())["urls"]["nats"]
     client = await nats.connect(url)
     js = client.jetstream()
     subscription = await js.subscribe(
