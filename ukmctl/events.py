@@ -44,20 +44,24 @@ async def print_events(root: Path, stream: str, *, follow: bool) -> int:
             data_type = envelope.data.TypeName()
             event = symbol_database.Default().GetSymbol(data_type)()
             envelope.data.Unpack(event)
-            print(
-                json.dumps(
-                    {
-                        "subject": message.subject,
-                        "seq": message.metadata.sequence.stream,
-                        "id": envelope.id,
-                        "type": envelope.type,
-                        "aggregate": envelope.subject,
-                        "time": envelope.time.ToJsonString(),
-                        "data": json_format.MessageToDict(event),
-                    },
-                    ensure_ascii=False,
-                )
+            line = json.dumps(
+                {
+                    "subject": message.subject,
+                    "seq": message.metadata.sequence.stream,
+                    "id": envelope.id,
+                    "type": envelope.type,
+                    "aggregate": envelope.subject,
+                    "time": envelope.time.ToJsonString(),
+                    "data": json_format.MessageToDict(event),
+                },
+                ensure_ascii=False,
             )
+            try:
+                print(line, flush=True)
+            except BrokenPipeError:  # `ukm events | head`: the reader has seen enough
+                # Point stdout at /dev/null so the interpreter's final flush stays quiet.
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                break
     finally:
         await client.close()
     return 0
