@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import fcntl
 import ipaddress
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +26,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from mesh.files import write_atomically
 from mesh.topology import Topology
 
 CA_NAME = "ca"
@@ -328,20 +327,5 @@ def _write_pair(directory: Path, name: str, pair: _Pair) -> None:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    _write_atomic(files.key, key_pem, _KEY_MODE)
-    _write_atomic(files.cert, pair.cert.public_bytes(serialization.Encoding.PEM), _CERT_MODE)
-
-
-def _write_atomic(path: Path, data: bytes, mode: int) -> None:
-    """Write to a temporary file in the same folder, then rename it over `path`."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), mode)
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically(files.key, key_pem, _KEY_MODE)
+    write_atomically(files.cert, pair.cert.public_bytes(serialization.Encoding.PEM), _CERT_MODE)

@@ -14,6 +14,7 @@ from mesh.envoy.common import _CONNECTION_LIMIT, LOOPBACK, Json, _socket_address
 from mesh.envoy.http import _http_filters, _listener, _route_config, _SharedHttp
 from mesh.envoy.secrets import SecretRefs, sds_files
 from mesh.envoy.tls import _cluster, _edge_tls, _mesh_tls
+from mesh.files import write_atomically
 from mesh.infra import binary
 from mesh.topology import Edge, Topology
 from services.kit import contracts
@@ -130,7 +131,7 @@ def write_envoy_config(
     """Render the configuration into `path` (YAML for .yaml/.yml, JSON otherwise), atomically,
     with its SDS files beside it."""
     for name, content in sds_files(pki_dir.resolve()).items():
-        _write_atomically(path.parent / name, yaml.safe_dump(content, sort_keys=False))
+        write_atomically(path.parent / name, yaml.safe_dump(content, sort_keys=False))
     config = render_envoy_config(
         topology,
         pki_dir=pki_dir,
@@ -145,15 +146,8 @@ def write_envoy_config(
         text = yaml.safe_dump(config, sort_keys=False)
     else:
         text = json.dumps(config, indent=2)
-    _write_atomically(path, text)
+    write_atomically(path, text)
     return path
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text)
-    temporary.replace(path)
 
 
 def validate_envoy_config(path: Path) -> None:
