@@ -130,6 +130,8 @@ class Supervisor:
         self.urls: dict[str, str] = {}
         self.stopping = False
         self.demo_numbers: list[str] = []
+        self.restart_at: dict[str, float] = {}
+        self.restart_delay: dict[str, float] = {}
 
     def start(self) -> None:
         """Bring everything up (raises on failure after stopping what started)."""
@@ -225,17 +227,28 @@ class Supervisor:
                 # the services (dynamic server credentials) pick the new files up live.
                 ensure_pki(self.topology, self.root / "pki")
                 next_rotation = time.monotonic() + ROTATION_CHECK_SECONDS
-            for name, process in self.services.items():
-                if not process.running() and not self.stopping:
-                    print(f"  ! {name} exited; restarting (log: {process.log_path})")
-                    try:
-                        process.start()
-                    except OSError as exc:
-                        print(f"  ! cannot restart {name}: {exc}")
+            if not self.stopping:
+                self._restart_crashed_services()
         print("\nstopping…")
         self.stack.stop()
         (self.root / STATE_FILE).unlink(missing_ok=True)
         print("stopped.")
+
+    def _restart_crashed_services(self) -> None:
+        """Restart services that exited, waiting longer after each crash (1 s doubling to 30 s)
+        so a service that cannot start does not spin."""
+        now = time.monotonic()
+        for name, process in self.services.items():
+            if process.running() or now < self.restart_at.get(name, 0.0):
+                continue
+            delay = self.restart_delay.get(name, 1.0)
+            print(f"  ! {name} exited; restarting (log: {process.log_path})", flush=True)
+            try:
+                process.start()
+            except OSError as exc:
+                print(f"  ! cannot restart {name}: {exc}", flush=True)
+            self.restart_at[name] = now + delay
+            self.restart_delay[name] = min(delay * 2, 30.0)
 
     def _write_state(self) -> None:
         state = {

@@ -149,6 +149,24 @@ def test_up_is_healthy_and_its_printed_commands_work_as_printed(
     assert json.loads(results[4])["request"]["request_number"]
     assert len(json.loads(results[5])["requests"]) == 5
 
+    # A service that crashes is restarted by the supervisor; nothing it stored is lost.
+    [service] = [p for p in first.descendants() if "serve" in p.cmdline()]
+    service.kill()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        healthy = subprocess.run(
+            [sys.executable, "-m", "ukmctl", "status", "--root", str(root)],
+            cwd=ROOT,
+            env=first.env,
+            capture_output=True,
+            check=False,
+        )
+        if healthy.returncode == 0 and not service.is_running():
+            break
+        time.sleep(0.5)
+    assert healthy.returncode == 0, "the killed service did not come back"
+    assert len(json.loads(run_printed(commands[5], first.env))["requests"]) == 5
+
     children = first.descendants()
     assert len(children) >= 5  # postgres, redis, nats, the service, envoy
     assert first.stop() == 0
