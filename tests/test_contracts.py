@@ -43,8 +43,9 @@ def test_codegen_is_deterministic(tmp_path: Path) -> None:
     assert codegen.generated_files(tmp_path / "a") == codegen.generated_files(tmp_path / "b")
 
 
-def test_buf_lint_is_clean() -> None:
-    assert buflint.main() == 0
+def test_buf_lint_is_clean_and_nothing_breaks_main() -> None:
+    # Against main itself this is trivially compatible; on a branch it is the real check.
+    assert buflint.main(against="main") == 0
 
 
 def test_buf_lint_catches_a_violation(tmp_path: Path) -> None:
@@ -128,3 +129,20 @@ def test_buf_generate_with_buf_gen_yaml_matches_make_gen(tmp_path: Path) -> None
             assert _descriptor_in(theirs) == _descriptor_in(ours), name
         else:
             assert theirs == ours, name
+
+
+def test_buf_breaking_catches_an_incompatible_change(tmp_path: Path) -> None:
+    before = tmp_path / "before" / "ukm" / "demo" / "v1"
+    after = tmp_path / "after" / "ukm" / "demo" / "v1"
+    for folder, quantity_type in ((before, "int64"), (after, "string")):
+        folder.mkdir(parents=True)
+        (folder / "demo.proto").write_text(
+            'syntax = "proto3";\npackage ukm.demo.v1;\n'
+            f"message Thing {{\n  string name = 1;\n  {quantity_type} quantity = 2;\n}}\n"
+        )
+    old = codegen.build_descriptor_set(tmp_path / "old.binpb", proto_dir=tmp_path / "before")
+    new = codegen.build_descriptor_set(tmp_path / "new.binpb", proto_dir=tmp_path / "after")
+    assert buflint.breaking(old, old).returncode == 0
+    result = buflint.breaking(new, old)
+    assert result.returncode != 0
+    assert "quantity" in result.stdout
