@@ -5,7 +5,6 @@ the ops port, background tasks (outbox relay, consumers) and a graceful shutdown
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Sequence
@@ -25,6 +24,8 @@ from services.kit.tls import server_credentials
 from services.kit.validation import Validator
 
 log = logging.getLogger(__name__)
+# Upper bound of each shutdown step after the gRPC server has stopped.
+_STEP_SECONDS = 5.0
 
 
 @dataclass
@@ -126,11 +127,18 @@ class Server:
         await self.server.stop(self.settings.shutdown_grace_seconds)
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        # Every remaining step is bounded: a dependency that hangs (a broker or database not
+        # answering) must not keep a stopping process alive past its termination grace.
+        _, stuck = (
+            await asyncio.wait(self._tasks, timeout=_STEP_SECONDS) if self._tasks else ((), ())
+        )
+        if stuck:
+            log.warning("background jobs did not stop in time", extra={"jobs": len(stuck)})
         for close in self.app.close:
-            await close()
+            try:
+                await asyncio.wait_for(close(), _STEP_SECONDS)
+            except Exception:
+                log.exception("closing a resource failed", extra={"resource": repr(close)})
         await self.ops.stop()
         log.info("stopped")
 
