@@ -138,6 +138,15 @@ def http_probe(path: str, port: str, period: int, failures: int, timeout: int = 
     }
 
 
+def tcp_probe(port: str, period: int, failures: int) -> Json:
+    return {
+        "tcpSocket": {"port": port},
+        "periodSeconds": period,
+        "timeoutSeconds": 2,
+        "failureThreshold": failures,
+    }
+
+
 def container_port(name: str, number: int) -> Json:
     return {"name": name, "containerPort": number, "protocol": "TCP"}
 

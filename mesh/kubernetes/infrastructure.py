@@ -35,6 +35,7 @@ from mesh.kubernetes.common import (
     resource_limits,
     secret_env,
     selector,
+    tcp_probe,
     tmp_volume,
 )
 from mesh.kubernetes.policies import network_policy, peer, rule
@@ -214,12 +215,7 @@ def postgres_objects(topology: Topology) -> list[Json]:
         "ports": [container_port("postgres", POSTGRES_PORT)],
         "resources": resource_limits("100m", "256Mi", "1", "1Gi"),
         "startupProbe": _exec_probe(ready, period=2, failures=60),
-        "livenessProbe": {
-            "tcpSocket": {"port": "postgres"},
-            "periodSeconds": 10,
-            "timeoutSeconds": 2,
-            "failureThreshold": 3,
-        },
+        "livenessProbe": tcp_probe("postgres", period=10, failures=3),
         "readinessProbe": _exec_probe(ready, period=5, failures=2),
         "securityContext": container_security(),
         "volumeMounts": [
@@ -265,12 +261,7 @@ def redis_objects(topology: Topology) -> list[Json]:
         "ports": [container_port("redis", REDIS_PORT)],
         "resources": resource_limits("50m", "64Mi", "500m", "256Mi"),
         "startupProbe": _exec_probe(ping, period=2, failures=30),
-        "livenessProbe": {
-            "tcpSocket": {"port": "redis"},
-            "periodSeconds": 10,
-            "timeoutSeconds": 2,
-            "failureThreshold": 3,
-        },
+        "livenessProbe": tcp_probe("redis", period=10, failures=3),
         "readinessProbe": _exec_probe(ping, period=5, failures=2),
         "securityContext": container_security(),
         "volumeMounts": [{"name": "data", "mountPath": "/data"}],

@@ -133,6 +133,18 @@ def base_kustomization(topology: Topology) -> Json:
     )
 
 
+def _hpa_bounds(name: str, low: int, high: int) -> Json:
+    """A patch setting the replica bounds of `name`'s HorizontalPodAutoscaler."""
+    return _json_patch(
+        "HorizontalPodAutoscaler",
+        name,
+        [
+            {"op": "replace", "path": "/spec/minReplicas", "value": low},
+            {"op": "replace", "path": "/spec/maxReplicas", "value": high},
+        ],
+    )
+
+
 def _json_patch(kind: str, name: str, operations: list[Json]) -> Json:
     return {"target": {"kind": kind, "name": name}, "patch": yaml.safe_dump(operations)}
 
@@ -161,16 +173,7 @@ def dev_kustomization(topology: Topology) -> Json:
     """k8s/overlays/dev: kind, one replica each, the local image, live code reload."""
     patches = []
     for name in _workloads(topology):
-        patches.append(
-            _json_patch(
-                "HorizontalPodAutoscaler",
-                name,
-                [
-                    {"op": "replace", "path": "/spec/minReplicas", "value": 1},
-                    {"op": "replace", "path": "/spec/maxReplicas", "value": 1},
-                ],
-            )
-        )
+        patches.append(_hpa_bounds(name, 1, 1))
     for service in topology.services.values():
         command = dev_watch_command(service)
         patches.append(
@@ -295,16 +298,7 @@ def prod_kustomization(topology: Topology) -> Json:
     data stores (URLs in the `<service>-secrets` Secrets, created by the operator)."""
     patches = []
     for name in _workloads(topology):
-        patches.append(
-            _json_patch(
-                "HorizontalPodAutoscaler",
-                name,
-                [
-                    {"op": "replace", "path": "/spec/minReplicas", "value": 2},
-                    {"op": "replace", "path": "/spec/maxReplicas", "value": 10},
-                ],
-            )
-        )
+        patches.append(_hpa_bounds(name, 2, 10))
         patches.append(
             _json_patch(
                 "Deployment",

@@ -46,6 +46,7 @@ from mesh.kubernetes.common import (
     service_secret,
     service_settings,
     sidecar_config_map,
+    tcp_probe,
     termination_grace,
     tmp_volume,
 )
@@ -179,9 +180,7 @@ def _sidecar_container() -> Json:
         ],
         "ports": [container_port("mesh-proxy", SIDECAR_PORT)],
         "resources": resource_limits("50m", "64Mi", "500m", "128Mi"),
-        "startupProbe": tcp_probe("mesh-proxy", period=2, failures=30),
-        "livenessProbe": tcp_probe("mesh-proxy", period=10, failures=3),
-        "readinessProbe": tcp_probe("mesh-proxy", period=5, failures=2),
+        **_envoy_probes("mesh-proxy"),
         "securityContext": container_security(ENVOY_UID),
         "volumeMounts": [
             {"name": "sidecar", "mountPath": SIDECAR_CONFIG_MOUNT, "readOnly": True},
@@ -351,11 +350,7 @@ def gateway_objects(topology: Topology) -> list[Json]:
         ],
         "ports": [container_port("https", edge.https_port), container_port("mesh", edge.mesh_port)],
         "resources": resource_limits("100m", "128Mi", "1", "256Mi"),
-        # Envoy's admin and plaintext listeners stay on loopback (mesh.envoy), out of the
-        # kubelet's reach: the probes check that the TLS listener accepts connections.
-        "startupProbe": tcp_probe("https", period=2, failures=30),
-        "livenessProbe": tcp_probe("https", period=10, failures=3),
-        "readinessProbe": tcp_probe("https", period=5, failures=2),
+        **_envoy_probes("https"),
         "securityContext": container_security(ENVOY_UID),
         "volumeMounts": [
             {"name": "config", "mountPath": ENVOY_CONFIG_MOUNT, "readOnly": True},
@@ -388,10 +383,11 @@ def gateway_objects(topology: Topology) -> list[Json]:
     ]
 
 
-def tcp_probe(port: str, period: int, failures: int) -> Json:
+def _envoy_probes(port: str) -> Json:
+    """Envoy's admin and plaintext listeners stay on loopback (mesh.envoy), out of the
+    kubelet's reach: the probes check that the named TLS listener accepts connections."""
     return {
-        "tcpSocket": {"port": port},
-        "periodSeconds": period,
-        "timeoutSeconds": 2,
-        "failureThreshold": failures,
+        "startupProbe": tcp_probe(port, period=2, failures=30),
+        "livenessProbe": tcp_probe(port, period=10, failures=3),
+        "readinessProbe": tcp_probe(port, period=5, failures=2),
     }
