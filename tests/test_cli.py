@@ -16,8 +16,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def ukm(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ukmctl", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, check=False, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "ukmctl", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
 
 
 async def test_migrate_creates_schemas_and_streams_and_can_run_twice(
@@ -29,12 +36,25 @@ async def test_migrate_creates_schemas_and_streams_and_can_run_twice(
         assert result.returncode == 0, result.stderr
     engine = create_async_engine(database_url)
     async with engine.connect() as connection:
-        tables = set((await connection.execute(sa.text(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'requests'"
-        ))).scalars())
+        tables = set(
+            (
+                await connection.execute(
+                    sa.text(
+                        "SELECT table_name FROM information_schema.tables"
+                        " WHERE table_schema = 'requests'"
+                    )
+                )
+            ).scalars()
+        )
     await engine.dispose()
-    assert {"requests", "request_number_counters", "idempotency_keys", "outbox", "inbox",
-            "alembic_version"} <= tables
+    assert {
+        "requests",
+        "request_number_counters",
+        "idempotency_keys",
+        "outbox",
+        "inbox",
+        "alembic_version",
+    } <= tables
     client = await nats.connect(nats_url)
     names = {s.config.name for s in await client.jetstream().streams_info()}
     await client.close()

@@ -13,8 +13,6 @@ import aiohttp
 import grpc
 import nats
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
 from ukm.events.v1 import envelope_pb2
 from ukm.requests.v1 import events_pb2
 from ukm.requests.v1 import requests_service_pb2 as pb
@@ -26,6 +24,7 @@ from mesh.topology import load_topology
 from services.kit.channels import mesh_channel
 from services.kit.streams import ensure_streams
 from tests.requests.factories import APARTMENT, APPLICANT, BUILDING, YARD, create_request
+from tests.support.db import count
 from tests.support.stack import Stack, requests_behind_envoy
 from tests.support.tls import handshake_then_read
 
@@ -52,16 +51,6 @@ async def stack(
     await client.close()
     async with requests_behind_envoy(database_url, nats_url, pki_dir, tmp_path) as running:
         yield running
-
-
-async def stored_requests(stack: Stack) -> int:
-    engine = create_async_engine(stack.settings.database_url.get_secret_value())
-    try:
-        async with engine.connect() as connection:
-            count = await connection.scalar(sa.text("SELECT count(*) FROM requests.requests"))
-            return int(count or 0)
-    finally:
-        await engine.dispose()
 
 
 async def test_rest_create_get_and_list(stack: Stack) -> None:
@@ -118,7 +107,7 @@ async def test_rest_bad_input_gets_400_with_field_violations_and_changes_nothing
         oversized = dict(NEW_REQUEST, description="x" * (2 * 1024 * 1024))
         async with http.post("/v1/requests", json=oversized) as response:
             assert response.status == 413
-    assert await stored_requests(stack) == 0
+    assert await count(stack.settings.database_url.get_secret_value(), "requests.requests") == 0
 
 
 async def test_grpc_through_the_mesh_listener_with_a_client_certificate(stack: Stack) -> None:

@@ -4,30 +4,21 @@ from __future__ import annotations
 
 import grpc
 import pytest
-import sqlalchemy as sa
 from google.rpc import error_details_pb2
-from sqlalchemy.ext.asyncio import create_async_engine
 from ukm.requests.v1 import request_pb2
 from ukm.requests.v1 import requests_service_pb2 as pb
 
 from services.kit.status import details_of
 from tests.requests.conftest import RequestsService
 from tests.requests.factories import YARD, create_request
+from tests.support.db import count
 
 
-async def count_rows(database_url: str) -> tuple[int, int]:
-    engine = create_async_engine(database_url)
-    try:
-        async with engine.connect() as connection:
-            requests = (
-                await connection.execute(sa.text("SELECT count(*) FROM requests.requests"))
-            ).scalar()
-            events = (
-                await connection.execute(sa.text("SELECT count(*) FROM requests.outbox"))
-            ).scalar()
-            return int(requests or 0), int(events or 0)
-    finally:
-        await engine.dispose()
+async def count_rows_of(database_url: str) -> tuple[int, int]:
+    """(requests, outbox events) stored: bad input must leave both at zero."""
+    return await count(database_url, "requests.requests"), await count(
+        database_url, "requests.outbox"
+    )
 
 
 async def violations_of(call: object) -> dict[str, str]:
@@ -66,7 +57,7 @@ async def test_every_violation_is_reported_at_once(
         "idempotency_key",
     }
     assert "at least 10" in found["description"]
-    assert await count_rows(database_url) == (0, 0)
+    assert await count_rows_of(database_url) == (0, 0)
 
 
 async def test_address_levels_must_be_consistent(service: RequestsService) -> None:
@@ -110,7 +101,7 @@ async def test_oversized_message_is_refused_before_any_handler(
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await service.stub.CreateRequest(huge)
     assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-    assert await count_rows(database_url) == (0, 0)
+    assert await count_rows_of(database_url) == (0, 0)
 
 
 async def test_garbage_bytes_are_refused_without_side_effects(
@@ -125,6 +116,6 @@ async def test_garbage_bytes_are_refused_without_side_effects(
     await channel.close()
     assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "not a valid ukm.requests.v1.CreateRequestRequest" in (refused.value.details() or "")
-    assert await count_rows(database_url) == (0, 0)
+    assert await count_rows_of(database_url) == (0, 0)
     # The service is still fine afterwards.
     assert (await service.stub.CreateRequest(create_request())).request.request_number

@@ -7,24 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
-import sqlalchemy as sa
 from google.rpc import error_details_pb2
-from sqlalchemy.ext.asyncio import create_async_engine
 from ukm.requests.v1 import request_pb2
 from ukm.requests.v1 import requests_service_pb2 as pb
 
 from services.kit.status import details_of
 from tests.requests.conftest import RequestsService
 from tests.requests.factories import APPLICANT, create_request
-
-
-async def scalar(database_url: str, sql: str) -> object:
-    engine = create_async_engine(database_url)
-    try:
-        async with engine.connect() as connection:
-            return (await connection.execute(sa.text(sql))).scalar()
-    finally:
-        await engine.dispose()
+from tests.support.db import scalar
 
 
 async def test_created_request_has_everything_the_caller_gave_and_the_defaults(

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import grpc
 import nats
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
 from ukm.events.v1 import envelope_pb2
 from ukm.requests.v1 import requests_service_pb2 as pb
 from ukm.requests.v1 import requests_service_pb2_grpc as rpc
@@ -23,6 +21,7 @@ from services.kit.channels import mesh_channel
 from services.kit.db import migrate_async
 from services.kit.streams import ensure_streams
 from tests.requests.factories import create_request
+from tests.support.db import count, scalar
 from tests.support.services import direct_channel, running_requests, service_settings
 
 
@@ -53,15 +52,6 @@ async def prepare_streams(url: str) -> None:
     await client.close()
 
 
-async def scalar(database_url: str, sql: str) -> int:
-    engine = create_async_engine(database_url)
-    try:
-        async with engine.connect() as connection:
-            return int(await connection.scalar(sa.text(sql)) or 0)
-    finally:
-        await engine.dispose()
-
-
 async def test_requests_filed_while_nats_is_down_are_published_exactly_once_when_it_returns(
     database_url: str, own_nats: EmbeddedNats, pki_dir: Path
 ) -> None:
@@ -75,12 +65,7 @@ async def test_requests_filed_while_nats_is_down_are_published_exactly_once_when
                 *(stub.CreateRequest(create_request()) for _ in range(50))
             )
         assert len({r.request.request_number for r in responses}) == 50
-        assert (
-            await scalar(
-                database_url, "SELECT count(*) FROM requests.outbox WHERE published_at IS NULL"
-            )
-            == 50
-        )
+        assert await count(database_url, "requests.outbox WHERE published_at IS NULL") == 50
         own_nats.start()
         ids = await stream_event_ids(own_nats.url, expected=50)
     assert len(ids) == 50
@@ -139,7 +124,7 @@ async def test_a_service_killed_mid_batch_loses_nothing(
     assert 60 <= killed_after < 300, "the kill did not land mid-batch"
     await asyncio.to_thread(start)
     try:
-        stored = await scalar(database_url, "SELECT count(*) FROM requests.requests")
+        stored = await count(database_url, "requests.requests")
         ids = await stream_event_ids(nats_url, expected=stored)
         # Every acknowledged request is stored; every stored request is published exactly once.
         numbers = await scalar(
@@ -151,12 +136,7 @@ async def test_a_service_killed_mid_batch_loses_nothing(
         assert numbers == killed_after
         assert len(ids) == stored
         assert len(set(ids)) == stored
-        assert (
-            await scalar(
-                database_url, "SELECT count(*) FROM requests.outbox WHERE published_at IS NULL"
-            )
-            == 0
-        )
+        assert await count(database_url, "requests.outbox WHERE published_at IS NULL") == 0
     finally:
         await asyncio.to_thread(service.stop)
 
