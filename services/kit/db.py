@@ -75,7 +75,7 @@ def migrate(url: str, migrations_dir: Path, schema: str) -> None:
     config.set_main_option("script_location", str(migrations_dir))
     config.attributes["database_url"] = url
     config.attributes["schema"] = schema
-    command.upgrade(config, "head")
+    command.upgrade(config, "heads")
 
 
 async def migrate_async(url: str, migrations_dir: Path, schema: str) -> None:

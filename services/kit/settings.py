@@ -46,6 +46,17 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_batch_size: int = Field(default=200, ge=1, le=5000)
 
+    # Access tokens: who issues them and for whom. Every service verifies them (kit.tokens).
+    jwt_issuer: str = "https://auth.ukm.local"
+    jwt_audience: str = "ukm"
+    # A JWKS file to trust instead of fetching the auth service's keys through the mesh
+    # (tests, air-gapped tools). Empty: fetch `AuthService/GetJwks`.
+    jwks_file: Path | None = None
+    # Keys that encrypt personal data at rest (kit.crypto): `version:base64url(32 bytes)`,
+    # comma-separated; the highest version encrypts, every listed version decrypts (rotation).
+    # `make up` generates one under .ukm/; Kubernetes takes it from a Secret.
+    data_keys: SecretStr = SecretStr("")
+
     def cert_path(self, identity: str) -> Path:
         """The certificate file of `identity` (a service or client name)."""
         return self.pki_dir / f"{identity}.crt"

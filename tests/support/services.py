@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import grpc
 
@@ -34,18 +36,18 @@ def service_settings(
 
 
 @asynccontextmanager
-async def running_requests(
-    settings: Settings, *, clock: Callable[[], datetime] | None = None
+async def running_service(
+    name: str, settings: Settings, **build_options: Any
 ) -> AsyncIterator[Server]:
-    """The requests service, migrated and started; stopped afterwards."""
-    from services.requests.app import build, utc_now
-
-    service = load_topology().service("requests")
+    """A service of the topology (`services.<name>.app.build`), migrated and started; stopped
+    afterwards. `build_options` go to its `build` (a clock, a fake-free test knob…)."""
+    service = load_topology().service(name)
+    app_module = importlib.import_module(f"services.{name}.app")
     await migrate_async(
-        settings.database_url.get_secret_value(), service.migrations_dir, "requests"
+        settings.database_url.get_secret_value(), service.migrations_dir, service.schema or name
     )
     server = Server(
-        await build(settings, clock=clock or utc_now),
+        await app_module.build(settings, **build_options),
         settings,
         grpc_port=settings.grpc_port or 0,
         ops_port=settings.ops_port or 0,
@@ -55,6 +57,16 @@ async def running_requests(
         yield server
     finally:
         await server.stop()
+
+
+@asynccontextmanager
+async def running_requests(
+    settings: Settings, *, clock: Callable[[], datetime] | None = None
+) -> AsyncIterator[Server]:
+    """The requests service, migrated and started; stopped afterwards."""
+    options = {"clock": clock} if clock is not None else {}
+    async with running_service("requests", settings, **options) as server:
+        yield server
 
 
 def direct_channel(

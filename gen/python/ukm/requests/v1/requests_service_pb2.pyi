@@ -94,3 +94,19 @@ class ListRequestsResponse(_message.Message):
     requests: _containers.RepeatedCompositeFieldContainer[_request_pb2.Request]
     next_page_token: str
     def __init__(self, requests: _Optional[_Iterable[_Union[_request_pb2.Request, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class CountAddressReferencesRequest(_message.Message):
+    __slots__ = ("yard_id", "building_id", "apartment_id")
+    YARD_ID_FIELD_NUMBER: _ClassVar[int]
+    BUILDING_ID_FIELD_NUMBER: _ClassVar[int]
+    APARTMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    yard_id: str
+    building_id: str
+    apartment_id: str
+    def __init__(self, yard_id: _Optional[str] = ..., building_id: _Optional[str] = ..., apartment_id: _Optional[str] = ...) -> None: ...
+
+class CountAddressReferencesResponse(_message.Message):
+    __slots__ = ("requests",)
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    requests: int
+    def __init__(self, requests: _Optional[int] = ...) -> None: ...

@@ -50,6 +50,11 @@ class RequestServiceStub(object):
                 request_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ListRequestsRequest.SerializeToString,
                 response_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ListRequestsResponse.FromString,
                 _registered_method=True)
+        self.CountAddressReferences = channel.unary_unary(
+                '/ukm.requests.v1.RequestService/CountAddressReferences',
+                request_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.CountAddressReferencesRequest.SerializeToString,
+                response_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.CountAddressReferencesResponse.FromString,
+                _registered_method=True)
 
 
 class RequestServiceServicer(object):
@@ -78,6 +83,14 @@ class RequestServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CountAddressReferences(self, request, context):
+        """Internal (users service): how many requests reference an address, so the directory can
+        refuse to purge it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RequestServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -95,6 +108,11 @@ def add_RequestServiceServicer_to_server(servicer, server):
                     servicer.ListRequests,
                     request_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ListRequestsRequest.FromString,
                     response_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ListRequestsResponse.SerializeToString,
+            ),
+            'CountAddressReferences': grpc.unary_unary_rpc_method_handler(
+                    servicer.CountAddressReferences,
+                    request_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.CountAddressReferencesRequest.FromString,
+                    response_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.CountAddressReferencesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -179,6 +197,33 @@ class RequestService(object):
             '/ukm.requests.v1.RequestService/ListRequests',
             ukm_dot_requests_dot_v1_dot_requests__service__pb2.ListRequestsRequest.SerializeToString,
             ukm_dot_requests_dot_v1_dot_requests__service__pb2.ListRequestsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CountAddressReferences(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ukm.requests.v1.RequestService/CountAddressReferences',
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.CountAddressReferencesRequest.SerializeToString,
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.CountAddressReferencesResponse.FromString,
             options,
             channel_credentials,
             insecure,
