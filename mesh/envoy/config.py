@@ -12,6 +12,7 @@ from google.protobuf import descriptor_pb2
 
 from mesh.envoy.common import _CONNECTION_LIMIT, LOOPBACK, Json, _socket_address
 from mesh.envoy.http import _http_filters, _listener, _route_config, _SharedHttp
+from mesh.envoy.jwt import jwks_cluster, jwt_authn_filter
 from mesh.envoy.secrets import SecretRefs, sds_files
 from mesh.envoy.tls import _cluster, _edge_tls, _mesh_tls
 from mesh.files import write_atomically
@@ -65,7 +66,10 @@ def render_envoy_config(
     routes = _route_config(
         list(topology.services.values()), idempotent_methods(descriptor_path, grpc_services)
     )
-    shared = _SharedHttp(http_filters, routes, access_log)
+    token_check = jwt_authn_filter(
+        list(read_descriptor(descriptor_path).file), grpc_services, edge_http_port=ports.http_port
+    )
+    shared = _SharedHttp(http_filters, routes, access_log, [token_check, *http_filters])
     return {
         "node": {"id": "ukm-envoy", "cluster": "ukm"},
         "admin": {"address": _socket_address(LOOPBACK, ports.admin_port)},
@@ -83,8 +87,11 @@ def render_envoy_config(
                 ),
             ],
             "clusters": [
-                _cluster(service, addresses[name], secrets, topology)
-                for name, service in topology.services.items()
+                *(
+                    _cluster(service, addresses[name], secrets, topology)
+                    for name, service in topology.services.items()
+                ),
+                jwks_cluster(ports.http_port),
             ],
         },
         "overload_manager": _overload_manager(),

@@ -44,11 +44,13 @@ ACCESS_LOG_FORMAT = {
 
 @dataclass(frozen=True)
 class _SharedHttp:
-    """What the three HTTP connection managers share: filters, routes, access log."""
+    """What the three HTTP connection managers share: filters, routes, access log. The edge
+    listeners run `edge_filters` when given (token checks); the mesh listener `http_filters`."""
 
     http_filters: list[Json]
     routes: Json
     access_log: str
+    edge_filters: list[Json] | None = None
 
     def connection_manager(self, name: str, *, mesh: bool = False) -> Json:
         """The HTTP connection manager of listener `name`; `mesh` selects the XFCC policy."""
@@ -65,7 +67,7 @@ class _SharedHttp:
             "access_log": [_access_log(self.access_log, name)],
             "local_reply_config": _local_replies(),
             "route_config": self.routes,
-            "http_filters": self.http_filters,
+            "http_filters": self.http_filters if mesh else self.edge_filters or self.http_filters,
         }
         if mesh:
             # Callers are our own services: keep their request id so a trace spans the mesh.
@@ -81,8 +83,8 @@ class _SharedHttp:
 def _http_filters(descriptor_path: Path | None, grpc_services: list[str]) -> list[Json]:
     """Body limit, then transcoding (unless `descriptor_path` is None: sidecars), then the router.
 
-    `jwt_authn` (tokens from the auth service's JWKS) goes first, before the body limit, once
-    the auth service issues tokens: unauthenticated requests should cost as little as possible.
+    The edge puts `jwt_authn` in front of these (mesh.envoy.jwt): unauthenticated requests
+    should cost as little as possible.
     """
     filters: list[Json] = [
         {

@@ -1,48 +1,94 @@
-"""Authentication seam: turns a call's transport facts into a `Caller`.
+"""Authentication: turns a call's transport facts into a `Caller`.
 
-Today it knows workloads: the mTLS peer certificate's SPIFFE id, or, when the peer is the Envoy
-gateway, the original caller's id that Envoy forwards in `x-forwarded-client-cert` (Envoy
-sanitises that header on its edge listeners, so outside clients cannot forge it). The identity
-issue adds a JWT step here (user id and roles); handlers keep reading `current_caller()`.
+Two independent proofs, both optional here (the permission matrix decides what a method needs):
+
+- the calling **workload**: the mTLS peer certificate's SPIFFE id, or, when the peer is the Envoy
+  gateway, the original caller's id that Envoy forwards in `x-forwarded-client-cert` (Envoy
+  sanitises that header on its edge listeners, so outside clients cannot forge it);
+- the **person**: an access token in `authorization: Bearer …`, verified here again even when
+  Envoy already checked it (a call that bypasses the gateway gains nothing).
+
+A token that fails verification does not fail authentication at once: the refusal travels with
+the result and the permission check raises it unless the method is public.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import grpc
 
 from services.kit.context import ANONYMOUS, Caller
+from services.kit.errors import Unauthenticated
+from services.kit.tokens import TokenVerifier
 
 XFCC_HEADER = "x-forwarded-client-cert"
+AUTHORIZATION_HEADER = "authorization"
+FORWARDED_FOR_HEADER = "x-forwarded-for"
+
+
+@dataclass(frozen=True)
+class Authentication:
+    """Who is calling, and why a presented token was refused (if it was)."""
+
+    caller: Caller
+    client_ip: str = ""
+    token_error: Unauthenticated | None = None
 
 
 class Authenticator(Protocol):
-    """Decides who is calling, or raises `Unauthenticated`."""
+    """Decides who is calling."""
 
-    def authenticate(
+    async def authenticate(
         self, metadata: Mapping[str, str], context: grpc.aio.ServicerContext
-    ) -> Caller: ...
+    ) -> Authentication: ...
 
 
-class WorkloadAuthenticator:
-    """Identifies the calling workload from mTLS (directly or through the gateway)."""
+class MeshAuthenticator:
+    """Workload from mTLS (directly or through the gateway) plus the person from a bearer token
+    (when a `verifier` is given)."""
 
-    def __init__(self, gateway_identity: str) -> None:
+    def __init__(self, gateway_identity: str, verifier: TokenVerifier | None = None) -> None:
         self.gateway_identity = gateway_identity
+        self.verifier = verifier
 
-    def authenticate(
+    async def authenticate(
         self, metadata: Mapping[str, str], context: grpc.aio.ServicerContext
-    ) -> Caller:
+    ) -> Authentication:
         """The caller behind this call (anonymous if nothing identifies it)."""
         peer = peer_spiffe_id(context)
-        if peer is None:
-            return ANONYMOUS
-        if peer == self.gateway_identity:
+        via_gateway = peer == self.gateway_identity
+        if via_gateway:
             forwarded = xfcc_uri(metadata.get(XFCC_HEADER, ""))
-            return Caller(workload=forwarded) if forwarded else ANONYMOUS
-        return Caller(workload=peer)
+            caller = Caller(workload=forwarded) if forwarded else ANONYMOUS
+        else:
+            caller = Caller(workload=peer) if peer else ANONYMOUS
+        client_ip = _client_ip(metadata, context, via_gateway)
+        header = metadata.get(AUTHORIZATION_HEADER)
+        if header is None or self.verifier is None:
+            return Authentication(caller, client_ip)
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            error = Unauthenticated(
+                "the authorization header must be `Bearer <access token>`",
+                reason="TOKEN_INVALID",
+            )
+            return Authentication(caller, client_ip, error)
+        try:
+            claims = await self.verifier.verify(token.strip())
+        except Unauthenticated as error:
+            return Authentication(caller, client_ip, error)
+        person = replace(
+            caller,
+            user_id=claims.user_id,
+            roles=claims.roles,
+            active_role=claims.active_role,
+            status=claims.status,
+            session_id=claims.session_id,
+        )
+        return Authentication(person, client_ip)
 
 
 def peer_spiffe_id(context: grpc.aio.ServicerContext) -> str | None:
@@ -66,3 +112,19 @@ def xfcc_uri(header: str) -> str | None:
         if key.strip().lower() == "uri":
             return value.strip().strip('"') or None
     return None
+
+
+def _client_ip(
+    metadata: Mapping[str, str], context: grpc.aio.ServicerContext, via_gateway: bool
+) -> str:
+    # Envoy appends the address it saw to X-Forwarded-For; earlier entries are whatever the
+    # client claimed, so only the last one is trusted, and only from the gateway.
+    if via_gateway and (forwarded := metadata.get(FORWARDED_FOR_HEADER)):
+        return forwarded.rsplit(",", 1)[-1].strip()
+    peer = context.peer() or ""
+    kind, _, rest = peer.partition(":")
+    if kind == "ipv4":
+        return rest.rsplit(":", 1)[0]
+    if kind == "ipv6":
+        return rest.rsplit(":", 1)[0].strip("[]").replace("%5B", "").replace("%5D", "")
+    return ""

@@ -1,9 +1,9 @@
 """Who is calling and on behalf of which request: the per-call context.
 
 The caller interceptor fills it in before a handler runs; handlers and domain code read it with
-`current_call()`. This is the seam where authentication plugs in: today the caller is the
-calling workload (from its mTLS certificate, or Envoy's `x-forwarded-client-cert`); the identity
-issue adds the user from the verified JWT, and RBAC checks read the same object.
+`current_call()`. The caller is the calling workload (from its mTLS certificate, or Envoy's
+`x-forwarded-client-cert`) and the person whose access token came with the call; RBAC
+(kit.rbac) and the services' own row-level rules read the same object.
 """
 
 from __future__ import annotations
@@ -20,9 +20,18 @@ class Caller:
 
     # SPIFFE id of the calling workload (`spiffe://ukm.local/svc/bot`), if known.
     workload: str | None = None
-    # The person, once the identity service issues tokens (user id and roles from the JWT).
+    # The person behind the call, from a verified access token (kit.tokens).
     user_id: str | None = None
     roles: frozenset[str] = field(default_factory=frozenset)
+    active_role: str = ""
+    # Account status: "pending" or "approved" (blocked people get no tokens).
+    status: str = ""
+    session_id: str = ""
+
+    @property
+    def is_staff(self) -> bool:
+        """Whether the person manages things (manager or admin)."""
+        return bool(self.roles & _STAFF)
 
     @property
     def is_user(self) -> bool:
@@ -30,6 +39,7 @@ class Caller:
         return self.user_id is not None
 
 
+_STAFF = frozenset({"manager", "admin"})
 ANONYMOUS = Caller()
 
 
@@ -41,6 +51,8 @@ class CallContext:
     request_id: str = ""
     method: str = ""
     deadline: float | None = None
+    # The address the call came from: the outside client's, as the gateway saw it.
+    client_ip: str = ""
 
     def time_remaining(self) -> float | None:
         """Seconds left before the caller gives up, or None without a deadline."""

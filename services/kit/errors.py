@@ -78,9 +78,13 @@ class PermissionDenied(FailedPrecondition):
 
 
 class Unauthenticated(UkmError):
-    """The caller did not prove who they are."""
+    """The caller did not prove who they are; `reason` says what was wrong (TOKEN_EXPIRED…)."""
 
     code = grpc.StatusCode.UNAUTHENTICATED
+
+    def __init__(self, message: str, reason: str = "UNAUTHENTICATED") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class ResourceExhausted(UkmError):

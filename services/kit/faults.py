@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import socket
 
+import grpc
 import sqlalchemy as sa
 
 from services.kit.errors import Unavailable
@@ -30,6 +31,9 @@ def is_transient(exc: BaseException) -> bool:
         | sa.exc.InterfaceError,
     ):
         return True
+    if isinstance(exc, grpc.aio.AioRpcError):
+        # Another service is down or restarting (its own refusals are not ours to retry).
+        return bool(exc.code() == grpc.StatusCode.UNAVAILABLE)
     if isinstance(exc, sa.exc.DBAPIError):
         if exc.connection_invalidated:
             return True

@@ -1,7 +1,8 @@
 """The server pipeline: one interceptor that gives every RPC the same treatment.
 
 In order: a call context (request id, caller, deadline), a tracing span continuing the caller's
-trace, validation of the request against its protovalidate rules, the handler, and the mapping of
+trace, the permission check (kit.rbac), validation of the request against its protovalidate
+rules, the handler, and the mapping of
 domain errors to gRPC statuses with details; then one log line (failures only, or slow calls) and
 the metrics. It is one interceptor rather than a stack of them because each layer costs Python
 time on every call; the concerns themselves live in their own modules.
@@ -20,10 +21,11 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from services.kit import context as ctx
-from services.kit.auth import Authenticator
+from services.kit.auth import Authentication, Authenticator
 from services.kit.errors import InvalidArgument, UkmError, Unavailable
 from services.kit.faults import is_transient
 from services.kit.metrics import ServerMetrics
+from services.kit.rbac import AccessPolicy
 from services.kit.status import internal_status, to_rpc_status, trailing_metadata
 from services.kit.validation import Validator
 
@@ -44,11 +46,13 @@ class ServerPipeline(grpc.aio.ServerInterceptor):
         *,
         domain: str,
         authenticator: Authenticator,
+        access: AccessPolicy,
         validator: Validator,
         metrics: ServerMetrics,
     ) -> None:
         self.domain = domain
         self.authenticator = authenticator
+        self.access = access
         self.validator = validator
         self.metrics = metrics
 
@@ -102,6 +106,7 @@ class ServerPipeline(grpc.aio.ServerInterceptor):
     def _check(self, call: _Call, request: Any) -> None:
         if call.refusal is not None:
             raise call.refusal
+        self.access.check(call.method, call.authentication.caller, call.authentication.token_error)
         if isinstance(request, _Undecodable):
             raise InvalidArgument(f"the request body is not a valid {request.type_name} message")
         self.validator.check(request)
@@ -140,15 +145,15 @@ class _Call:
         self.failure: Any = None  # google.rpc.Status to send, if the call failed
         self.code = "OK"
 
-    def _authenticate(self, metadata: dict[str, str]) -> ctx.Caller:
-        """The caller; a refusal is kept and raised inside the call, so it is answered (and
+    async def _authenticate(self, metadata: dict[str, str]) -> Authentication:
+        """Who is calling; a refusal is kept and raised inside the call, so it is answered (and
         counted) like any domain error."""
         self.refusal: UkmError | None = None
         try:
-            return self.pipeline.authenticator.authenticate(metadata, self.context)
+            return await self.pipeline.authenticator.authenticate(metadata, self.context)
         except UkmError as refusal:
             self.refusal = refusal
-            return ctx.ANONYMOUS
+            return Authentication(ctx.ANONYMOUS)
 
     async def __aenter__(self) -> _Call:
         self.started = time.perf_counter()
@@ -158,8 +163,10 @@ class _Call:
             if isinstance(value, str)
         }
         remaining = self.context.time_remaining()
+        self.authentication = await self._authenticate(metadata)
         call = ctx.CallContext(
-            caller=self._authenticate(metadata),
+            caller=self.authentication.caller,
+            client_ip=self.authentication.client_ip,
             request_id=metadata.get("x-request-id") or ctx.new_request_id(),
             method=self.method,
             deadline=None if remaining is None else time.monotonic() + remaining,

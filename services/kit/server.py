@@ -14,13 +14,16 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 
-from services.kit.auth import Authenticator, WorkloadAuthenticator
+from services.kit.auth import Authenticator, MeshAuthenticator
 from services.kit.interceptor import ServerPipeline
+from services.kit.jwks import default_key_source
 from services.kit.metrics import ServerMetrics
 from services.kit.ops import OpsServer, ReadinessCheck
+from services.kit.rbac import AccessPolicy
 from services.kit.reflection import enable_reflection
 from services.kit.settings import Settings
 from services.kit.tls import server_credentials
+from services.kit.tokens import KeySource, TokenVerifier
 from services.kit.validation import Validator
 
 log = logging.getLogger(__name__)
@@ -43,7 +46,12 @@ class ServiceApp:
     # Called last at shutdown (close engines, connections).
     close: Sequence[Callable[[], Awaitable[None]]] = ()
     gateway_identity: str = "spiffe://ukm.local/svc/envoy"
+    # Where access-token keys come from; None: the auth service's JWKS through the mesh (or
+    # `settings.jwks_file`). The auth service passes its own key store.
+    token_keys: KeySource | None = None
+    # Replaces the whole authentication step (tests of the pipeline itself).
     authenticator: Authenticator | None = None
+    access: AccessPolicy = field(default_factory=AccessPolicy.load)
     metrics: ServerMetrics = field(default_factory=ServerMetrics)
 
 
@@ -57,6 +65,7 @@ class Server:
         self.health = HealthServicer()
         self.serving = False
         self._tasks: list[asyncio.Task[None]] = []
+        self._close_keys: Callable[[], Awaitable[None]] | None = None
         self.grpc_port = 0
         self.ops_port = 0
 
@@ -65,7 +74,8 @@ class Server:
         app, settings = self.app, self.settings
         pipeline = ServerPipeline(
             domain=f"{app.name}.ukm",
-            authenticator=app.authenticator or WorkloadAuthenticator(app.gateway_identity),
+            authenticator=app.authenticator or self._authenticator(),
+            access=app.access,
             validator=Validator(),
             metrics=app.metrics,
         )
@@ -107,6 +117,14 @@ class Server:
         self.serving = True
         log.info("serving", extra={"grpc_port": self.grpc_port, "ops_port": self.ops_port})
 
+    def _authenticator(self) -> Authenticator:
+        keys = self.app.token_keys or default_key_source(self.settings, self.app.name)
+        self._close_keys = getattr(keys, "close", None)
+        verifier = TokenVerifier(
+            keys, issuer=self.settings.jwt_issuer, audience=self.settings.jwt_audience
+        )
+        return MeshAuthenticator(self.app.gateway_identity, verifier)
+
     async def _supervise(self, job: Callable[[], Awaitable[None]]) -> None:
         """Run a background job; if it crashes, log and restart it after a pause."""
         while True:
@@ -134,7 +152,8 @@ class Server:
         )
         if stuck:
             log.warning("background jobs did not stop in time", extra={"jobs": len(stuck)})
-        for close in self.app.close:
+        closers = [*self.app.close, *([self._close_keys] if self._close_keys else [])]
+        for close in closers:
             try:
                 await asyncio.wait_for(close(), _STEP_SECONDS)
             except Exception:

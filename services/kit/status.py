@@ -59,7 +59,7 @@ def _details(error: UkmError, domain: str) -> list[Message]:
             error_details_pb2.ErrorInfo(reason=error.reason, domain=domain, metadata=error.metadata)
         ]
     if isinstance(error, Unauthenticated):
-        return [error_details_pb2.ErrorInfo(reason="UNAUTHENTICATED", domain=domain)]
+        return [error_details_pb2.ErrorInfo(reason=error.reason, domain=domain)]
     if isinstance(error, ResourceExhausted | Unavailable) and error.retry_after_seconds is not None:
         delay = duration_pb2.Duration()
         delay.FromNanoseconds(int(error.retry_after_seconds * 1e9))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 import grpc
@@ -10,10 +11,11 @@ from ukm.requests.v1 import requests_service_pb2 as pb
 from ukm.requests.v1 import requests_service_pb2_grpc as rpc
 
 from services.kit.context import current_caller
-from services.kit.errors import InvalidArgument
+from services.kit.errors import InvalidArgument, NotFound
 from services.kit.hashing import message_fingerprint
 from services.kit.paging import decode_token, encode_token, filters_fingerprint, page_size
-from services.requests import events, mapping
+from services.requests import access, events, mapping
+from services.requests.directory import AddressBook
 from services.requests.domain import plan_filing
 from services.requests.sla import SlaPolicy
 from services.requests.store import IdempotencyKey, RequestStore
@@ -23,9 +25,15 @@ class RequestApi(rpc.RequestServiceServicer):
     """Files, reads and lists requests."""
 
     def __init__(
-        self, store: RequestStore, *, clock: Callable[[], datetime], policy: SlaPolicy
+        self,
+        store: RequestStore,
+        addresses: AddressBook,
+        *,
+        clock: Callable[[], datetime],
+        policy: SlaPolicy,
     ) -> None:
         self.store = store
+        self.addresses = addresses
         self.clock = clock
         self.policy = policy
 
@@ -34,8 +42,14 @@ class RequestApi(rpc.RequestServiceServicer):
     ) -> pb.CreateRequestResponse:
         """File a request (or return the one an earlier call with the same key filed)."""
         caller = current_caller()
+        new = mapping.new_request(request)
+        check = access.check_filing(caller, new)
+        if check.resolve_address:
+            # Re-resolved here, never trusted from the client: the directory decides.
+            reachable = await self.addresses.reachable(check.applicant_id)
+            access.require_reachable(new.address, reachable)
         filing = plan_filing(
-            mapping.new_request(request),
+            replace(new, applicant_id=check.applicant_id),
             caller_user_id=caller.user_id,
             now=self.clock(),
             policy=self.policy,
@@ -43,7 +57,8 @@ class RequestApi(rpc.RequestServiceServicer):
         idempotency = None
         if request.idempotency_key:
             idempotency = IdempotencyKey(
-                scope=caller.user_id or caller.workload or "anonymous",
+                # A key belongs to one client (workload) acting for one person.
+                scope=f"{caller.user_id or '-'} via {caller.workload or '-'}",
                 key=request.idempotency_key,
                 fingerprint=message_fingerprint(request, exclude=("idempotency_key",)),
             )
@@ -55,8 +70,19 @@ class RequestApi(rpc.RequestServiceServicer):
     async def GetRequest(
         self, request: pb.GetRequestRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetRequestResponse:
-        """One request by number."""
+        """One request by number (if the caller may see it)."""
+        caller = current_caller()
         row = await self.store.get(request.request_number)
+        if not access.may_see(caller, row):
+            same_apartment = (
+                row["status"] == "confirmed"
+                and row["apartment_id"] is not None
+                and caller.user_id is not None
+                and str(row["apartment_id"]) in await self.addresses.apartments_of(caller.user_id)
+            )
+            if not access.may_see(caller, row, same_apartment):
+                # Indistinguishable from a missing request: numbers are guessable.
+                raise NotFound("request", request.request_number)
         return pb.GetRequestResponse(request=mapping.to_proto(row))
 
     async def ListRequests(
@@ -67,7 +93,10 @@ class RequestApi(rpc.RequestServiceServicer):
         position = decode_token(request.page_token, fingerprint)
         after = _keyset(position) if position else None
         limit = page_size(request.page_size)
-        rows = await self.store.list(mapping.list_filter(request), limit=limit + 1, after=after)
+        filters = replace(
+            mapping.list_filter(request), party_id=access.visible_to(current_caller())
+        )
+        rows = await self.store.list(filters, limit=limit + 1, after=after)
         response = pb.ListRequestsResponse(requests=[mapping.to_proto(r) for r in rows[:limit]])
         if len(rows) > limit:
             last = rows[limit - 1]
@@ -75,6 +104,17 @@ class RequestApi(rpc.RequestServiceServicer):
                 [last["created_at"].isoformat(), last["number"]], fingerprint
             )
         return response
+
+    async def CountAddressReferences(
+        self, request: pb.CountAddressReferencesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.CountAddressReferencesResponse:
+        """How many requests (of any status) name a yard, building or apartment."""
+        count = await self.store.count_at(
+            yard_id=request.yard_id or None,
+            building_id=request.building_id or None,
+            apartment_id=request.apartment_id or None,
+        )
+        return pb.CountAddressReferencesResponse(requests=count)
 
 
 def _keyset(position: list[object]) -> tuple[datetime, str]:

@@ -9,6 +9,7 @@ from functools import partial
 import sqlalchemy as sa
 from ukm.requests.v1 import requests_service_pb2, requests_service_pb2_grpc
 
+from services.kit.channels import MeshChannels
 from services.kit.db import create_engine
 from services.kit.metrics import ServerMetrics
 from services.kit.nats import connect_nats
@@ -17,6 +18,7 @@ from services.kit.server import ServiceApp
 from services.kit.settings import Settings
 from services.requests import models
 from services.requests.api import RequestApi
+from services.requests.directory import AddressBook
 from services.requests.sla import SlaPolicy
 from services.requests.store import RequestStore
 
@@ -36,7 +38,8 @@ async def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) 
         pool_size=settings.db_pool_size,
         application_name=f"ukm-{SERVICE}",
     )
-    api = RequestApi(RequestStore(engine), clock=clock, policy=SlaPolicy())
+    channels = MeshChannels(settings, SERVICE)
+    api = RequestApi(RequestStore(engine), AddressBook(channels), clock=clock, policy=SlaPolicy())
     metrics = ServerMetrics()
     relay_metrics = RelayMetrics(metrics.registry)
 
@@ -64,6 +67,6 @@ async def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) 
         register=[partial(requests_service_pb2_grpc.add_RequestServiceServicer_to_server, api)],
         background=[relay_events],
         readiness=[("database", database_answers)],
-        close=[engine.dispose],
+        close=[channels.close, engine.dispose],
         metrics=metrics,
     )

@@ -45,6 +45,8 @@ class ListFilter:
     building_id: str | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
+    # Only requests this person filed or works on (callers who may not see everything).
+    party_id: str | None = None
 
 
 # Built once: building a statement costs more Python time than running it.
@@ -183,6 +185,13 @@ class RequestStore:
             conditions.append(table.c.applicant_id == filters.applicant_id)
         if filters.building_id:
             conditions.append(table.c.building_id == filters.building_id)
+        if filters.party_id:
+            conditions.append(
+                sa.or_(
+                    table.c.applicant_id == filters.party_id,
+                    table.c.executor_id == filters.party_id,
+                )
+            )
         if filters.created_after:
             conditions.append(table.c.created_at >= filters.created_after)
         if filters.created_before:
@@ -192,6 +201,24 @@ class RequestStore:
         async with self.reader.connect() as connection:
             result = await connection.execute(query.where(*conditions).limit(limit))
             return list(result.mappings().all())
+
+    async def count_at(
+        self, *, yard_id: str | None, building_id: str | None, apartment_id: str | None
+    ) -> int:
+        """The number of requests filed for an address (exactly one id given)."""
+        table = models.requests
+        column, value = next(
+            (c, v)
+            for c, v in (
+                (table.c.yard_id, yard_id),
+                (table.c.building_id, building_id),
+                (table.c.apartment_id, apartment_id),
+            )
+            if v is not None
+        )
+        async with self.reader.connect() as connection:
+            query = sa.select(sa.func.count()).select_from(table).where(column == value)
+            return int((await connection.execute(query)).scalar_one())
 
 
 def _row_values(number: str, filing: Filing) -> dict[str, Any]:

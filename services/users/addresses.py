@@ -11,7 +11,6 @@ plain values used here.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import unicodedata
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -25,9 +24,9 @@ from services.kit.errors import AlreadyExists, FailedPrecondition, InvalidArgume
 # --- limits -------------------------------------------------------------------------------
 
 MAX_RANGE = 1000  # apartments created by one range call
-MAX_ENTRANCES = 100
+MAX_ENTRANCES = 50
 MAX_FLOORS = 200
-MAX_UNDERGROUND_FLOORS = 5  # basements and parking levels are numbered 0, -1, …
+MAX_UNDERGROUND_FLOORS = 5  # basements and parking levels: floors -1 … -5
 MAX_ROOMS = 50
 MAX_AREA_DM2 = 10_000 * 100  # 10 000 m²: larger is a typo, not a flat
 MAX_PENDING_BINDINGS = 10  # per resident: enough for a family's flats, too few for spam
@@ -43,6 +42,8 @@ _SPACES = re.compile(r"\s+")
 # Cyrillic letters that look like Latin ones: "12А" typed on a Russian keyboard is "12A".
 _LOOKALIKES = str.maketrans("АВЕКМНОРСТХ", "ABEKMHOPCTX")
 _NUMBER_CHARS = re.compile(r"[0-9A-Za-zА-Яа-яЁё/\-]+")
+_LEADING_DIGITS = re.compile(r"[0-9]+")
+_INT32_MAX = 2**31 - 1  # the column is an integer; a 16-digit "number" is still ordered last
 
 
 def clean_text(text: str) -> str:
@@ -75,6 +76,12 @@ def apartment_number(text: str, field: str = "number") -> str:
 def apartment_key(number: str) -> str:
     """The key under which apartment numbers are unique within a building."""
     return _SPACES.sub("", number).upper().replace("Ё", "Е").translate(_LOOKALIKES)
+
+
+def number_order(number: str) -> int:
+    """The leading integer of an apartment number ("12А" → 12; none → 0), for natural order."""
+    digits = _LEADING_DIGITS.match(number)
+    return min(int(digits.group()), _INT32_MAX) if digits else 0
 
 
 # --- quantities ---------------------------------------------------------------------------
@@ -122,17 +129,20 @@ def format_area(dm2: int) -> str:
 
 @dataclass(frozen=True)
 class GeoPoint:
-    """A WGS 84 point (degrees). Floats suit coordinates: they are measured, never summed."""
+    """A WGS 84 point in micro-degrees (41.311081° → 41311081): exact integers, no floats."""
 
-    latitude: float
-    longitude: float
+    latitude_e6: int
+    longitude_e6: int
 
 
 def check_point(point: GeoPoint, field: str = "location") -> GeoPoint:
-    """`point` if it lies on Earth's map; a (0, 0) point is an unset field, not a place."""
-    if point.latitude == 0 and point.longitude == 0:
+    """`point` if it lies on Earth's map; (0, 0) is an unset field, not a place we serve."""
+    if point.latitude_e6 == 0 and point.longitude_e6 == 0:
         raise InvalidArgument.field(field, "is required")
-    if not (-90 <= point.latitude <= 90 and -180 <= point.longitude <= 180):
+    if not (
+        -90_000_000 <= point.latitude_e6 <= 90_000_000
+        and -180_000_000 <= point.longitude_e6 <= 180_000_000
+    ):
         raise InvalidArgument.field(
             field, "latitude must be within ±90 and longitude within ±180 degrees"
         )
@@ -160,7 +170,7 @@ def check_placement(
 
 
 def check_rooms(rooms: int) -> int:
-    """`rooms` if plausible (0 is a studio)."""
+    """`rooms` if plausible."""
     if not 0 <= rooms <= MAX_ROOMS:
         raise InvalidArgument.field("rooms", f"must be 0 to {MAX_ROOMS}")
     return rooms
@@ -174,13 +184,12 @@ class RangeLayout:
     """How apartment numbers run through a building, to derive entrances and floors.
 
     Post-Soviet numbering: consecutive numbers fill a floor, then the next floor up, then the
-    next entrance. `floors_per_entrance` needs `apartments_per_floor`.
+    next entrance; the first apartment of the range is on floor 1 of entrance 1.
+    `floors_per_entrance` needs `apartments_per_floor`.
     """
 
     apartments_per_floor: int | None = None
     floors_per_entrance: int | None = None
-    first_floor: int = 1
-    first_entrance: int = 1
 
 
 @dataclass(frozen=True)
@@ -206,11 +215,9 @@ def expand_range(
     *,
     building: BuildingShape,
     layout: RangeLayout | None = None,
-    prefix: str = "",
-    suffix: str = "",
     existing: Collection[str] = (),
 ) -> list[PlannedApartment]:
-    """The apartments `first`..`last` (inclusive), numbered `prefix + n + suffix`.
+    """The apartments numbered `first`..`last` (inclusive), placed by `layout` if given.
 
     All or nothing: any number already in the building (`existing`, as stored) refuses the
     whole range, naming the clashes, so a repeated call never half-applies.
@@ -219,24 +226,18 @@ def expand_range(
         raise InvalidArgument.field("first", "must be 1 or more")
     if last < first:
         raise InvalidArgument.field("last", "must not be less than first")
-    count = last - first + 1
-    if count > MAX_RANGE:
+    if last - first + 1 > MAX_RANGE:
         raise InvalidArgument.field("last", f"at most {MAX_RANGE} apartments per call")
     layout = layout or RangeLayout()
     _check_layout(layout)
-    planned = [
-        PlannedApartment(
-            apartment_number(f"{prefix}{n}{suffix}", "prefix"), *_place(n - first, layout)
-        )
-        for n in range(first, last + 1)
-    ]
-    for apartment in (planned[0], planned[-1]):  # placement grows with n: the ends suffice
-        check_placement(
-            apartment.entrance,
-            apartment.floor,
-            entrances=building.entrances,
-            floors=building.floors,
-        )
+    planned = [PlannedApartment(str(n), *_place(n - first, layout)) for n in range(first, last + 1)]
+    # Entrance and floor only grow with the number: checking the last apartment suffices.
+    check_placement(
+        planned[-1].entrance,
+        planned[-1].floor,
+        entrances=building.entrances,
+        floors=building.floors,
+    )
     taken = {apartment_key(n) for n in existing}
     clashes = [a.number for a in planned if apartment_key(a.number) in taken]
     if clashes:
@@ -257,8 +258,6 @@ def _check_layout(layout: RangeLayout) -> None:
             raise InvalidArgument.field(
                 "floors_per_entrance", "needs apartments_per_floor to place apartments on floors"
             )
-    if layout.first_entrance < 1:
-        raise InvalidArgument.field("first_entrance", "must be 1 or more")
 
 
 def _place(index: int, layout: RangeLayout) -> tuple[int | None, int | None]:
@@ -267,9 +266,9 @@ def _place(index: int, layout: RangeLayout) -> tuple[int | None, int | None]:
         return None, None
     floor_index = index // layout.apartments_per_floor
     if layout.floors_per_entrance is None:
-        return None, layout.first_floor + floor_index
+        return None, 1 + floor_index
     entrance_index, floor_in_entrance = divmod(floor_index, layout.floors_per_entrance)
-    return layout.first_entrance + entrance_index, layout.first_floor + floor_in_entrance
+    return 1 + entrance_index, 1 + floor_in_entrance
 
 
 # --- bindings -----------------------------------------------------------------------------
@@ -299,11 +298,11 @@ class BindingView:
 
 
 def check_binding_request(
-    mine: Iterable[BindingView], apartment_id: str, *, apartment_reachable: bool
+    mine: Iterable[BindingView], apartment_id: str, *, apartment_in_use: bool
 ) -> None:
     """A resident may ask for `apartment_id`: it is in use, not already asked for or granted,
     and they have not piled up pending requests."""
-    if not apartment_reachable:
+    if not apartment_in_use:
         raise FailedPrecondition(
             "APARTMENT_INACTIVE",
             "this apartment (or its building or yard) is no longer in use",
@@ -367,11 +366,19 @@ class Level(StrEnum):
     APARTMENT = "apartment"
 
 
+class Via(StrEnum):
+    """Why a person may file for an address."""
+
+    BINDING = "binding"
+    YARD_GRANT = "yard_grant"
+
+
 @dataclass(frozen=True)
 class YardFact:
     """A yard as reachability sees it."""
 
     id: str
+    name: str
     active: bool
 
 
@@ -381,6 +388,7 @@ class BuildingFact:
 
     id: str
     yard_id: str
+    address: str
     active: bool
 
 
@@ -390,12 +398,14 @@ class ApartmentFact:
 
     id: str
     building_id: str
+    number: str
     active: bool
 
 
 @dataclass(frozen=True)
 class DirectoryFacts:
-    """The part of the directory one resident's bindings and grants touch."""
+    """The part of the directory one person's bindings and grants touch: the bound
+    apartments with their buildings and yards, and the granted yards with their buildings."""
 
     yards: Mapping[str, YardFact]
     buildings: Mapping[str, BuildingFact]
@@ -403,30 +413,39 @@ class DirectoryFacts:
 
 
 @dataclass(frozen=True)
-class Reach:
-    """What a resident may file requests for, per level, with each address's parents."""
+class ReachableAddress:
+    """One address a person may file for; upper levels are named, lower ones are None."""
 
-    yards: frozenset[str] = frozenset()
-    # building id → its yard id
-    buildings: Mapping[str, str] = dataclasses.field(default_factory=dict)
-    # apartment id → (its building id, its yard id)
-    apartments: Mapping[str, tuple[str, str]] = dataclasses.field(default_factory=dict)
+    level: Level
+    yard_id: str
+    building_id: str | None
+    apartment_id: str | None
+    label: str
+    via: Via
+
+    @property
+    def ids(self) -> tuple[str, str | None, str | None]:
+        """(yard, building, apartment): what identifies the address."""
+        return self.yard_id, self.building_id, self.apartment_id
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Everything a person may file for, apartments first (the primary one leading), then
+    buildings, then yards."""
+
+    addresses: tuple[ReachableAddress, ...] = ()
 
     def permits(
         self, level: Level, yard_id: str, building_id: str | None, apartment_id: str | None
     ) -> bool:
-        """Whether an address at `level` is within reach, its parents' ids included: a
-        reachable apartment named under another building is refused, not trusted."""
-        if level is Level.APARTMENT:
-            chain = self.apartments.get(apartment_id or "")
-            return chain == (building_id, yard_id)
-        if level is Level.BUILDING:
-            return self.buildings.get(building_id or "") == yard_id
-        return yard_id in self.yards
+        """Whether the address is within reach, its parents' ids included: a reachable
+        apartment named under another building is refused, not trusted."""
+        wanted = (yard_id, building_id, apartment_id)
+        return any(a.level is level and a.ids == wanted for a in self.addresses)
 
-    def is_empty(self) -> bool:
-        """Whether nothing at all is within reach."""
-        return not (self.yards or self.buildings or self.apartments)
+
+_LEVEL_ORDER = {Level.APARTMENT: 0, Level.BUILDING: 1, Level.YARD: 2}
 
 
 def reachable(
@@ -438,33 +457,69 @@ def reachable(
       apartment's building and yard — only while apartment, building and yard are all active.
     - A yard grant reaches the yard and its active buildings (common parts), not the
       apartments in it: a flat's problems are filed by people bound to that flat.
-    Anything missing from `facts` counts as inactive (it was purged or never existed).
+    An address reachable both ways is listed once, as reached through the binding. Anything
+    missing from `facts` counts as inactive (it was purged or never existed).
     """
-    yards: set[str] = set()
-    buildings: dict[str, str] = {}
-    apartments: dict[str, tuple[str, str]] = {}
-    for binding in bindings:
-        if binding.status is not BindingStatus.APPROVED:
-            continue
+    found: dict[tuple[str, str | None, str | None], ReachableAddress] = {}
+
+    def add(address: ReachableAddress) -> None:
+        found.setdefault(address.ids, address)
+
+    approved = [b for b in bindings if b.status is BindingStatus.APPROVED]
+    for binding in sorted(approved, key=lambda b: (not b.primary, b.created_at, b.id)):
         chain = _apartment_chain(binding.apartment_id, facts)
-        if chain is not None:
-            yard, building, apartment = chain
-            yards.add(yard)
-            buildings[building] = yard
-            apartments[apartment] = (building, yard)
+        if chain is None:
+            continue
+        yard, building, apartment = chain
+        add(
+            ReachableAddress(
+                Level.APARTMENT,
+                yard.id,
+                building.id,
+                apartment.id,
+                address_label(yard.name, building.address, apartment.number),
+                Via.BINDING,
+            )
+        )
+        add(_building_address(yard, building, Via.BINDING))
+        add(_yard_address(yard, Via.BINDING))
     for yard_id in granted_yards:
         granted = facts.yards.get(yard_id)
         if granted is None or not granted.active:
             continue
-        yards.add(yard_id)
-        for b in facts.buildings.values():
-            if b.yard_id == yard_id and b.active:
-                buildings[b.id] = yard_id
-    return Reach(frozenset(yards), buildings, apartments)
+        add(_yard_address(granted, Via.YARD_GRANT))
+        inside = [b for b in facts.buildings.values() if b.yard_id == yard_id and b.active]
+        for building in sorted(inside, key=lambda b: (text_key(b.address), b.id)):
+            add(_building_address(granted, building, Via.YARD_GRANT))
+    ordered = sorted(found.values(), key=lambda a: _LEVEL_ORDER[a.level])  # stable
+    return Reach(tuple(ordered))
 
 
-def _apartment_chain(apartment_id: str, facts: DirectoryFacts) -> tuple[str, str, str] | None:
-    """(yard, building, apartment) ids when the whole chain is active, else None."""
+def address_label(yard_name: str, building_address: str = "", apartment_number: str = "") -> str:
+    """How an address reads in a list: "ЖК Olmazor · ул. Чиланзар, 12 · кв. 45"."""
+    parts = [yard_name, building_address, f"кв. {apartment_number}" if apartment_number else ""]
+    return " · ".join(p for p in parts if p)
+
+
+def _yard_address(yard: YardFact, via: Via) -> ReachableAddress:
+    return ReachableAddress(Level.YARD, yard.id, None, None, address_label(yard.name), via)
+
+
+def _building_address(yard: YardFact, building: BuildingFact, via: Via) -> ReachableAddress:
+    return ReachableAddress(
+        Level.BUILDING,
+        yard.id,
+        building.id,
+        None,
+        address_label(yard.name, building.address),
+        via,
+    )
+
+
+def _apartment_chain(
+    apartment_id: str, facts: DirectoryFacts
+) -> tuple[YardFact, BuildingFact, ApartmentFact] | None:
+    """The apartment with its building and yard when the whole chain is active, else None."""
     apartment = facts.apartments.get(apartment_id)
     if apartment is None or not apartment.active:
         return None
@@ -474,7 +529,7 @@ def _apartment_chain(apartment_id: str, facts: DirectoryFacts) -> tuple[str, str
     yard = facts.yards.get(building.yard_id)
     if yard is None or not yard.active:
         return None
-    return yard.id, building.id, apartment.id
+    return yard, building, apartment
 
 
 # --- lifecycle ----------------------------------------------------------------------------

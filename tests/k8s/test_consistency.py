@@ -10,6 +10,7 @@ from cryptography import x509
 
 from mesh import kubernetes as k8s
 from mesh.envoy import cluster_name, render_envoy_config
+from mesh.envoy.sidecar import SIDECAR_PORT
 from mesh.supervisor import DESCRIPTOR, required_ports, service_env
 from mesh.topology import Topology
 from services.kit.settings import Settings
@@ -91,10 +92,15 @@ def test_same_ports(overlay: Rendered, topology: Topology, tmp_path: Path) -> No
             ]
             == port
         )
-    mesh_address = config_map_data(overlay, k8s.env_config_map(next(iter(topology.services))))[
-        "UKM_MESH_ADDRESS"
-    ]
-    assert mesh_address == f"{k8s.dns(k8s.GATEWAY_IDENTITY)}:{edge.mesh_port}"
+    for name, service in topology.services.items():
+        mesh_address = config_map_data(overlay, k8s.env_config_map(name))["UKM_MESH_ADDRESS"]
+        # A service that calls others dials its own sidecar; the rest would use the gateway.
+        expected = (
+            f"127.0.0.1:{SIDECAR_PORT}"
+            if service.calls
+            else f"{k8s.dns(k8s.GATEWAY_IDENTITY)}:{edge.mesh_port}"
+        )
+        assert mesh_address == expected
 
 
 def test_same_setting_names(overlay: Rendered, topology: Topology, tmp_path: Path) -> None:

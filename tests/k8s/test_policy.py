@@ -350,7 +350,9 @@ def test_declared_flows_are_allowed(overlay: Rendered, topology: Topology) -> No
             assert _egress_to_anywhere(policies, pod, k8s.POSTGRES_PORT) == bool(service.schema)
             assert _egress_to_anywhere(policies, pod, k8s.REDIS_PORT)
         for callee in service.calls:
-            assert allows(policies, pod, gateway, topology.edge.mesh_port), (name, callee)
+            # Through the caller's sidecar, straight to the callee's pods.
+            target = _pod(overlay, "Deployment", callee)
+            assert allows(policies, pod, target, topology.service(callee).grpc_port), (name, callee)
 
 
 def _egress_to_anywhere(policies: list[dict], pod: dict[str, str], port: int) -> bool:
@@ -374,7 +376,12 @@ def test_undeclared_flows_are_denied(overlay: Rendered, topology: Topology) -> N
         assert not allows(policies, pod, pod, service.grpc_port), "service to itself, direct"
         assert not allows(policies, nats, pod, service.grpc_port)
         assert not allows(policies, gateway, pod, service.ops_port), "ops is not for the edge"
-        assert allows(policies, pod, gateway, topology.edge.mesh_port) == bool(service.calls)
+        assert not allows(policies, pod, gateway, topology.edge.mesh_port), "sidecars skip it"
+        for other, callee in topology.services.items():
+            if other != name and other not in service.calls:
+                assert not allows(
+                    policies, pod, _pod(overlay, "Deployment", other), callee.grpc_port
+                )
     assert not allows(policies, gateway, nats, k8s.NATS_CLIENT_PORT)
     if overlay.overlay == "dev":
         postgres = _pod(overlay, "StatefulSet", k8s.POSTGRES)

@@ -19,11 +19,15 @@ from tests.k8s.manifests import mount_pki, pod_spec
 
 
 def with_a_caller(topology: Topology) -> Topology:
-    """The topology plus `reporter`, a service that calls `requests`."""
+    """The topology plus `reporter`, a service that calls `requests`, and `leaf`, which calls
+    nobody."""
     reporter = Service(
         "reporter", 50060, 9160, ("test.reporter.v1.ReporterService",), None, None, ("requests",)
     )
-    return dataclasses.replace(topology, services={**topology.services, "reporter": reporter})
+    leaf = Service("leaf", 50061, 9161, ("test.leaf.v1.LeafService",), None, None, ())
+    return dataclasses.replace(
+        topology, services={**topology.services, "reporter": reporter, "leaf": leaf}
+    )
 
 
 def test_a_calling_service_gets_a_sidecar_in_its_pod(topology: Topology) -> None:
@@ -40,8 +44,8 @@ def test_a_calling_service_gets_a_sidecar_in_its_pod(topology: Topology) -> None
     assert volumes["sidecar"]["configMap"]["name"] == sidecar_config_map("reporter")
     # The app dials its sidecar on loopback; a service that calls nobody has no sidecar.
     assert k8s.service_settings(grown, reporter)["UKM_MESH_ADDRESS"] == f"127.0.0.1:{SIDECAR_PORT}"
-    requests = k8s.service_deployment(grown, grown.service("requests"))
-    assert [c["name"] for c in pod_spec(requests)["containers"]] == ["requests"]
+    leaf = k8s.service_deployment(grown, grown.service("leaf"))
+    assert [c["name"] for c in pod_spec(leaf)["containers"]] == ["leaf"]
     generators = {g["name"]: g for g in k8s.base_kustomization(grown)["configMapGenerator"]}
     files = generators[sidecar_config_map("reporter")]["files"]
     assert {f.split("=")[0] for f in files} == {"envoy.yaml", "sds-certificate.yaml", "sds-ca.yaml"}

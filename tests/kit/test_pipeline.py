@@ -16,6 +16,7 @@ from google.protobuf import empty_pb2, struct_pb2, wrappers_pb2
 from google.rpc import error_details_pb2
 from ukm.requests.v1 import requests_service_pb2
 
+from services.kit.auth import Authentication
 from services.kit.context import Caller
 from services.kit.errors import Unauthenticated
 from services.kit.server import Server
@@ -306,10 +307,10 @@ async def test_an_abort_from_the_handler_is_counted_under_its_own_code(probe: Pr
 class _RefusingAuthenticator:
     """What the identity step will do: refuse calls without a valid token."""
 
-    def authenticate(self, metadata: Mapping[str, str], context: Any) -> Caller:
+    async def authenticate(self, metadata: Mapping[str, str], context: Any) -> Authentication:
         if metadata.get("authorization") != "Bearer good":
             raise Unauthenticated("a valid bearer token is required")
-        return Caller(workload=OPERATOR, user_id="u-1")
+        return Authentication(Caller(workload=OPERATOR, user_id="u-1"))
 
 
 async def test_an_authenticator_refusal_is_unauthenticated_with_details(pki: Path) -> None:

@@ -34,7 +34,10 @@ from mesh.topology import load_topology
 from services.kit.channels import mesh_channel
 from services.kit.db import migrate_async
 from services.kit.settings import Settings
+from tests.requests.conftest import MANAGER
 from tests.requests.factories import create_request
+from tests.support.identity import test_issuer
+from tests.support.services import channel_to
 
 ROOT = Path(__file__).resolve().parents[2]
 DRAIN_SECONDS = 1.0
@@ -100,6 +103,7 @@ async def service_process(
         "UKM_DRAIN_SECONDS": str(DRAIN_SECONDS),
         "UKM_SHUTDOWN_GRACE_SECONDS": str(GRACE_SECONDS),
         "UKM_LOG_LEVEL": "INFO",
+        "UKM_JWKS_FILE": str(test_issuer().jwks_path),
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -221,7 +225,7 @@ async def test_sigterm_lets_in_flight_calls_finish_and_exits_cleanly(
     settings = Settings(pki_dir=pki_dir)
     async with (
         aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http,
-        mesh_channel(settings, "operator", target=service_process.target) as channel,
+        channel_to(settings, service_process.target, token=test_issuer().token(MANAGER)) as channel,
     ):
         await service_process.ready(http)
         stub = rpc.RequestServiceStub(channel)

@@ -209,13 +209,20 @@ def test_health_and_reflection_go_to_the_first_service(config: Json, topology: T
         assert prefixes[f"/{grpc_service}/"] == first
 
 
-def test_only_get_methods_are_retried(config: Json) -> None:
+def test_only_get_methods_are_retried(config: Json, topology: Topology) -> None:
     exact = {r["match"]["path"]: r["route"] for r in routes(config) if "path" in r["match"]}
-    service = "/ukm.requests.v1.RequestService"
-    assert set(exact) == {f"{service}/GetRequest", f"{service}/ListRequests"}
-    for route in exact.values():
+    owner = {
+        grpc_service: f"svc_{service.name}"
+        for service in topology.services.values()
+        for grpc_service in service.grpc_services
+    }
+    reads = idempotent_methods(DESCRIPTOR, owner)
+    assert "/ukm.requests.v1.RequestService/GetRequest" in reads
+    assert "/ukm.requests.v1.RequestService/CreateRequest" not in reads
+    assert set(exact) == set(reads)
+    for path, route in exact.items():
         assert route["retry_policy"] == {"retry_on": "unavailable", "num_retries": 2}
-        assert route["cluster"] == "svc_requests"
+        assert route["cluster"] == owner[path.split("/")[1]]
     retried = [r for r in routes(config) if "retry_policy" in r["route"]]
     assert all("path" in r["match"] for r in retried)
 
@@ -230,21 +237,32 @@ def test_idempotent_methods_come_from_the_http_rules() -> None:
     assert idempotent_methods(DESCRIPTOR, ["ukm.requests.v1.RequestService"]) == [
         "/ukm.requests.v1.RequestService/GetRequest",
         "/ukm.requests.v1.RequestService/ListRequests",
+        "/ukm.requests.v1.RequestService/CountAddressReferences",
     ]
 
 
 # --- filters ---------------------------------------------------------------------------------
 
 
-def test_transcoder_serves_exactly_the_topology_services(config: Json) -> None:
-    filters = hcm(config, "edge_http")["http_filters"]
-    assert [f["name"] for f in filters] == [
+def test_transcoder_serves_exactly_the_topology_services(config: Json, topology: Topology) -> None:
+    for listener in ("edge_http", "edge_https"):
+        filters = hcm(config, listener)["http_filters"]
+        assert [f["name"] for f in filters] == [
+            "envoy.filters.http.jwt_authn",
+            "envoy.filters.http.body_size_limit",
+            "envoy.filters.http.grpc_json_transcoder",
+            "envoy.filters.http.router",
+        ]
+    # Services verify tokens themselves; calls between them carry none.
+    assert [f["name"] for f in hcm(config, "mesh")["http_filters"]] == [
         "envoy.filters.http.body_size_limit",
         "envoy.filters.http.grpc_json_transcoder",
         "envoy.filters.http.router",
     ]
-    transcoder = filters[1]["typed_config"]
-    assert transcoder["services"] == ["ukm.requests.v1.RequestService"]
+    transcoder = hcm(config, "edge_http")["http_filters"][2]["typed_config"]
+    assert transcoder["services"] == [
+        g for s in topology.services.values() for g in s.grpc_services
+    ]
     assert transcoder["proto_descriptor"] == str(DESCRIPTOR)
     assert transcoder["print_options"]["always_print_primitive_fields"] is True
     assert transcoder["convert_grpc_status"] is True
@@ -252,7 +270,7 @@ def test_transcoder_serves_exactly_the_topology_services(config: Json) -> None:
         "reject_unknown_method": True,
         "reject_unknown_query_parameters": True,
     }
-    assert filters[0]["typed_config"]["max_request_bytes"] == 1024 * 1024
+    assert filters[1]["typed_config"]["max_request_bytes"] == 1024 * 1024
 
 
 def test_listeners_log_json_and_generate_request_ids(config: Json) -> None:

@@ -18,11 +18,11 @@ from mesh.envoy.process import EnvoyProcess
 from mesh.infra import free_port
 from mesh.pki import ensure_pki, identity_files
 from mesh.topology import TOPOLOGY_FILE, Topology, load_topology
-from services.kit.channels import mesh_channel
 from services.kit.server import Server
 from services.kit.settings import Settings
 from tests.requests.factories import create_request
-from tests.support.services import direct_channel, running_requests, service_settings
+from tests.support.identity import person, test_issuer
+from tests.support.services import channel_to, direct_channel, running_requests, service_settings
 from tests.support.tls import handshake_then_read
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,13 +30,19 @@ DESCRIPTOR = ROOT / "gen" / "ukm.binpb"
 
 
 def topology_with_a_caller(work: Path) -> Topology:
-    """The real topology plus `caller`, a service that calls `requests`."""
+    """The real topology plus `caller`, a service that calls `requests`, and `leaf`, which
+    calls nobody."""
     raw = yaml.safe_load(TOPOLOGY_FILE.read_text())
     raw["services"]["caller"] = {
         "grpc_port": free_port(),
         "ops_port": free_port(),
         "grpc_services": ["test.caller.v1.CallerService"],
         "calls": ["requests"],
+    }
+    raw["services"]["leaf"] = {
+        "grpc_port": free_port(),
+        "ops_port": free_port(),
+        "grpc_services": ["test.leaf.v1.LeafService"],
     }
     path = work / "topology.yaml"
     path.write_text(yaml.safe_dump(raw))
@@ -93,24 +99,25 @@ async def sidecar(database_url: str, nats_url: str, tmp_path: Path) -> AsyncIter
 def test_only_services_that_call_others_get_a_sidecar(tmp_path: Path) -> None:
     topology = topology_with_a_caller(tmp_path)
     assert needs_sidecar(topology, "caller")
-    assert not needs_sidecar(topology, "requests")
+    assert not needs_sidecar(topology, "leaf")
     with pytest.raises(ValueError, match="needs no sidecar"):
-        render_sidecar_config(topology, "requests", descriptor_path=DESCRIPTOR, sds_dir=tmp_path)
+        render_sidecar_config(topology, "leaf", descriptor_path=DESCRIPTOR, sds_dir=tmp_path)
 
 
 async def test_calls_through_the_sidecar_carry_the_callers_identity(sidecar: Sidecar) -> None:
     message = create_request(idempotency_key="same-key")
     target = f"localhost:{sidecar.port}"
-    async with mesh_channel(sidecar.settings, "caller", target=target) as channel:
+    token = test_issuer().token(person("manager"))
+    async with channel_to(sidecar.settings, target, "caller", token=token) as channel:
         first = (await rpc.RequestServiceStub(channel).CreateRequest(message)).request
         again = (await rpc.RequestServiceStub(channel).CreateRequest(message)).request
-    async with direct_channel(sidecar.settings, sidecar.server, "caller") as channel:
+    async with direct_channel(sidecar.settings, sidecar.server, "caller", token=token) as channel:
         direct = (await rpc.RequestServiceStub(channel).CreateRequest(message)).request
-    async with direct_channel(sidecar.settings, sidecar.server, "operator") as channel:
+    async with direct_channel(sidecar.settings, sidecar.server, "operator", token=token) as channel:
         operators = (await rpc.RequestServiceStub(channel).CreateRequest(message)).request
-    # The requests service scopes idempotency keys by the caller it authenticated. Through the
-    # sidecar it saw `caller`, exactly as when `caller` dials it directly (the same key finds the
-    # same request); another caller using the key gets a request of its own.
+    # The requests service scopes idempotency keys by the client and person it authenticated.
+    # Through the sidecar it saw `caller`, exactly as when `caller` dials it directly (the same
+    # key finds the same request); another client using the key gets a request of its own.
     assert again.request_number == first.request_number
     assert direct.request_number == first.request_number
     assert operators.request_number != first.request_number

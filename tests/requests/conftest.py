@@ -12,7 +12,10 @@ from ukm.requests.v1 import requests_service_pb2_grpc as rpc
 
 from services.kit.server import Server
 from services.kit.settings import Settings
+from tests.support.identity import person, test_issuer
 from tests.support.services import direct_channel, running_requests, service_settings
+
+MANAGER = person("manager")
 
 
 class Clock:
@@ -49,7 +52,8 @@ async def service(
 ) -> AsyncIterator[RequestsService]:
     settings = service_settings(database_url, nats_url, pki_dir)
     async with running_requests(settings, clock=clock) as server:
-        channel = direct_channel(settings, server)
+        # A manager: files for any address (residents' address rules: test_access.py).
+        channel = direct_channel(settings, server, token=test_issuer().token(MANAGER))
         try:
             yield RequestsService(rpc.RequestServiceStub(channel), server, settings, clock)
         finally:

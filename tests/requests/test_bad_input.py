@@ -107,9 +107,12 @@ async def test_oversized_message_is_refused_before_any_handler(
 async def test_garbage_bytes_are_refused_without_side_effects(
     service: RequestsService, database_url: str
 ) -> None:
+    from tests.requests.conftest import MANAGER
+    from tests.support.identity import test_issuer
     from tests.support.services import direct_channel
 
-    channel = direct_channel(service.settings, service.server)
+    token = test_issuer().token(MANAGER)
+    channel = direct_channel(service.settings, service.server, token=token)
     raw = channel.unary_unary("/ukm.requests.v1.RequestService/CreateRequest")
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await raw(b"\xff\xff\xff\xff garbage")

@@ -20,8 +20,10 @@ from mesh.topology import load_topology
 from services.kit.channels import mesh_channel
 from services.kit.db import migrate_async
 from services.kit.streams import ensure_streams
+from tests.requests.conftest import MANAGER
 from tests.requests.factories import create_request
 from tests.support.db import count, scalar
+from tests.support.identity import test_issuer
 from tests.support.services import direct_channel, running_requests, service_settings
 
 
@@ -59,7 +61,7 @@ async def test_requests_filed_while_nats_is_down_are_published_exactly_once_when
     settings = service_settings(database_url, own_nats.url, pki_dir)
     async with running_requests(settings) as server:
         own_nats.stop()
-        async with direct_channel(settings, server) as channel:
+        async with direct_channel(settings, server, token=test_issuer().token(MANAGER)) as channel:
             stub = rpc.RequestServiceStub(channel)
             responses = await asyncio.gather(
                 *(stub.CreateRequest(create_request()) for _ in range(50))
@@ -88,6 +90,7 @@ async def test_a_service_killed_mid_batch_loses_nothing(
         "UKM_GRPC_PORT": str(grpc_port),
         "UKM_OPS_PORT": str(ops_port),
         "UKM_LOG_LEVEL": "WARNING",
+        "UKM_JWKS_FILE": str(test_issuer().jwks_path),
     }
     service = ManagedProcess(
         "requests",
@@ -106,10 +109,11 @@ async def test_a_service_killed_mid_batch_loses_nothing(
     enough = asyncio.Event()
     async with mesh_channel(settings, "operator", target=f"localhost:{grpc_port}") as channel:
         stub = rpc.RequestServiceStub(channel)
+        manager = test_issuer().metadata(MANAGER)
 
         async def create() -> None:
             try:
-                response = await stub.CreateRequest(create_request(), timeout=10)
+                response = await stub.CreateRequest(create_request(), timeout=10, metadata=manager)
                 acknowledged.append(response.request.request_number)
                 if len(acknowledged) >= 60:
                     enough.set()
@@ -148,7 +152,10 @@ async def test_a_database_restart_costs_at_most_a_retryable_error_and_no_data(
     await asyncio.to_thread(postgres.start)
     try:
         settings = service_settings(postgres.url, nats_url, pki_dir)
-        async with running_requests(settings) as server, direct_channel(settings, server) as ch:
+        async with (
+            running_requests(settings) as server,
+            direct_channel(settings, server, token=test_issuer().token(MANAGER)) as ch,
+        ):
             stub = rpc.RequestServiceStub(ch)
             before = (await stub.CreateRequest(create_request())).request
             await asyncio.to_thread(postgres.stop)

@@ -27,6 +27,7 @@ from services.kit.auth import Authenticator
 from services.kit.channels import mesh_channel
 from services.kit.context import current_call
 from services.kit.ops import ReadinessCheck
+from services.kit.rbac import AccessPolicy, Rule
 from services.kit.server import Server, ServiceApp
 from services.kit.settings import Settings
 
@@ -220,12 +221,16 @@ def probe_app(
     def register(server: grpc.aio.Server) -> None:
         server.add_generic_rpc_handlers([servicer.handler()])
 
+    # The probe tests the pipeline, not the permission matrix: every method is public.
+    methods = ("Who", "Fail", "Abort", "Validate", "Relay", "GetFlaky", "CreateFlaky", "Count")
+    access = AccessPolicy({f"/{PROBE_SERVICE}/{name}": Rule(public=True) for name in methods})
     return ServiceApp(
         name=PROBE_IDENTITY,
         service_names=[PROBE_SERVICE],
         register=[register],
         readiness=readiness,
         authenticator=authenticator,
+        access=access,
     )
 
 

@@ -12,10 +12,16 @@ from typing import Any
 import grpc
 
 from mesh.topology import load_topology
-from services.kit.channels import mesh_channel
+from services.kit.channels import ClientPipeline, mesh_channel
+from services.kit.crypto import generate_data_key
 from services.kit.db import migrate_async
 from services.kit.server import Server
 from services.kit.settings import Settings
+from services.kit.tls import channel_credentials
+from tests.support.identity import BearerToken, test_issuer
+
+# One data key per session: encrypted columns must survive a service restart within a test.
+TEST_DATA_KEYS = generate_data_key(1)
 
 
 def service_settings(
@@ -30,6 +36,9 @@ def service_settings(
         "ops_port": 0,
         "drain_seconds": 0.0,
         "shutdown_grace_seconds": 1.0,
+        # People are vouched for by the session's test issuer (tests/support/identity.py).
+        "jwks_file": test_issuer().jwks_path,
+        "data_keys": TEST_DATA_KEYS,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -70,7 +79,22 @@ async def running_requests(
 
 
 def direct_channel(
-    settings: Settings, server: Server, identity: str = "operator"
+    settings: Settings, server: Server, identity: str = "operator", *, token: str | None = None
 ) -> grpc.aio.Channel:
-    """An mTLS channel straight to a service's own port (not through Envoy)."""
-    return mesh_channel(settings, identity, target=f"localhost:{server.grpc_port}")
+    """An mTLS channel straight to a service's own port (not through Envoy), presenting
+    `identity`'s certificate and, with `token`, acting for the person it names."""
+    return channel_to(settings, f"localhost:{server.grpc_port}", identity, token=token)
+
+
+def channel_to(
+    settings: Settings, target: str, identity: str = "operator", *, token: str | None = None
+) -> grpc.aio.Channel:
+    """An mTLS channel to `target` with the kit's client pipeline, presenting `identity`'s
+    certificate and, with `token`, an access token on every call."""
+    if token is None:
+        return mesh_channel(settings, identity, target=target)
+    return grpc.aio.secure_channel(
+        target,
+        channel_credentials(settings, identity),
+        interceptors=[ClientPipeline(5.0), BearerToken(token)],
+    )

@@ -1,0 +1,141 @@
+"""People in tests: a stand-in token issuer whose keys the services trust (`jwks_file`).
+
+Tokens follow the auth service's claims contract (services/kit/tokens.py) exactly, so a service
+under test verifies them with its real pipeline. Tests of the auth service itself use the real
+issuer; everyone else uses this one to act as a manager, a resident, an executor…
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import grpc
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from services.kit.settings import Settings
+
+ISSUER = Settings().jwt_issuer
+AUDIENCE = Settings().jwt_audience
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone a test acts as."""
+
+    user_id: str
+    roles: tuple[str, ...]
+    status: str = "approved"
+
+    @property
+    def active_role(self) -> str:
+        """The first role (what the bot would show)."""
+        return self.roles[0] if self.roles else ""
+
+
+def person(*roles: str, status: str = "approved", user_id: str | None = None) -> Person:
+    """A new person holding `roles`."""
+    return Person(user_id or str(uuid.uuid4()), tuple(roles), status)
+
+
+class TestIssuer:
+    """Signs access tokens with its own Ed25519 key, published in `jwks_path`."""
+
+    __test__ = False  # not a test class, despite the name
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.key = Ed25519PrivateKey.generate()
+        raw = self.key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        self.public_x = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+        self.kid = f"test-{uuid.uuid4().hex[:8]}"
+        self.jwks_path = directory / "jwks.json"
+        self.jwks_path.write_text(json.dumps({"keys": [self.jwk()]}))
+
+    def jwk(self) -> dict[str, str]:
+        """The public key as a JWK."""
+        return {
+            "kty": "OKP",
+            "crv": "Ed25519",
+            "x": self.public_x,
+            "kid": self.kid,
+            "alg": "EdDSA",
+            "use": "sig",
+        }
+
+    def claims(self, who: Person, *, ttl: float = 600.0, **overrides: Any) -> dict[str, Any]:
+        """The payload of a valid token for `who` (`overrides` replace or add claims)."""
+        now = int(time.time())
+        payload: dict[str, Any] = {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": who.user_id,
+            "sid": str(uuid.uuid4()),
+            "iat": now,
+            "nbf": now,
+            "exp": now + int(ttl),
+            "jti": uuid.uuid4().hex,
+            "roles": list(who.roles),
+            "role": who.active_role,
+            "status": who.status,
+            "amr": ["pwd"],
+        }
+        payload.update(overrides)
+        return payload
+
+    def token(self, who: Person, *, headers: dict[str, Any] | None = None, **overrides: Any) -> str:
+        """A signed access token for `who`."""
+        header = {"typ": "at+jwt", "kid": self.kid, **(headers or {})}
+        return jwt.encode(
+            self.claims(who, **overrides), self.key, algorithm="EdDSA", headers=header
+        )
+
+    def metadata(self, who: Person) -> tuple[tuple[str, str], ...]:
+        """gRPC metadata carrying a fresh token for `who`."""
+        return (("authorization", f"Bearer {self.token(who)}"),)
+
+
+class BearerToken(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamClientInterceptor):
+    """Adds `authorization: Bearer <token>` to every call of a channel."""
+
+    def __init__(self, token: str) -> None:
+        self.entry = ("authorization", f"Bearer {token}")
+
+    def _details(self, details: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDetails:
+        metadata: Sequence[tuple[str, str | bytes]] = tuple(details.metadata or ())
+        if not any(key == "authorization" for key, _ in metadata):
+            metadata = (*metadata, self.entry)
+        return grpc.aio.ClientCallDetails(
+            details.method,
+            details.timeout,
+            grpc.aio.Metadata(*metadata),
+            details.credentials,
+            details.wait_for_ready,
+        )
+
+    async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        """Unary calls."""
+        return await continuation(self._details(details), request)
+
+    async def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
+        """Server-streaming calls."""
+        return await continuation(self._details(details), request)
+
+
+@cache
+def test_issuer() -> TestIssuer:
+    """The issuer of this test session (its JWKS is what in-process services trust)."""
+    return TestIssuer(Path(tempfile.mkdtemp(prefix="ukm-test-issuer-")))
+
+
+test_issuer.__test__ = False  # type: ignore[attr-defined]
