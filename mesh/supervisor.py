@@ -27,6 +27,7 @@ from mesh.pki import ensure_pki
 from mesh.prepare import prepare
 from mesh.process import ManagedProcess, ProcessFailed
 from mesh.topology import Topology, load_topology
+from services.kit.crypto import generate_data_key
 
 log = logging.getLogger("ukm.up")
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,9 +93,10 @@ def check_ports(ports: dict[str, int]) -> None:
 def service_env(
     topology: Topology, name: str, *, root: Path, urls: dict[str, str]
 ) -> dict[str, str]:
-    """The environment of one service process (the same names Kubernetes sets)."""
+    """The environment of one service process (the same names Kubernetes sets). Other `UKM_*`
+    settings of the caller's environment (OIDC, Telegram…) pass through."""
     service = topology.service(name)
-    env = {key: value for key, value in os.environ.items() if not key.startswith("UKM_")}
+    env = dict(os.environ)
     env.update(
         UKM_GRPC_PORT=str(service.grpc_port),
         UKM_OPS_PORT=str(service.ops_port),
@@ -103,10 +105,22 @@ def service_env(
         UKM_NATS_URL=urls["nats"],
         UKM_PKI_DIR=str(root / "pki"),
         UKM_MESH_ADDRESS=f"127.0.0.1:{topology.edge.mesh_port}",
+        UKM_DATA_KEYS=os.environ.get("UKM_DATA_KEYS") or data_keys(root),
         UKM_LOG_LEVEL=os.environ.get("UKM_LOG_LEVEL", "INFO"),
         PYTHONUNBUFFERED="1",
     )
     return env
+
+
+def data_keys(root: Path) -> str:
+    """The keys that encrypt personal data locally: made once, kept in `.ukm/data-keys` (losing
+    the file loses the encrypted data, like losing a database password's database)."""
+    path = root / "data-keys"
+    if not path.exists() or not path.read_text().strip():
+        root.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600, exist_ok=True)
+        path.write_text(generate_data_key())
+    return path.read_text().strip()
 
 
 def http_ok(url: str) -> bool:

@@ -61,8 +61,12 @@ DATABASE_USER = "ukm"
 DATABASE_NAME = "ukm"
 RESERVED_NAMES = {GATEWAY_IDENTITY, NATS, NATS_HEADLESS, POSTGRES, REDIS, NAMESPACE}
 
-# The Secret every service reads its data-store URLs from, and the keys.
-SECRET_ENV = {"UKM_DATABASE_URL": "database-url", "UKM_REDIS_URL": "redis-url"}
+# The Secret every service reads its data-store URLs and data-encryption keys from, and the keys.
+SECRET_ENV = {
+    "UKM_DATABASE_URL": "database-url",
+    "UKM_REDIS_URL": "redis-url",
+    "UKM_DATA_KEYS": "data-keys",
+}
 # Settings that differ from the local defaults. Kubernetes needs a few seconds to take a pod out
 # of every endpoint list, hence the longer drain.
 DRAIN_SECONDS = 5.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -47,6 +48,7 @@ from mesh.kubernetes.workloads import (
 )
 from mesh.pki import ensure_pki
 from mesh.topology import Topology, load_topology
+from services.kit.crypto import generate_data_key
 
 
 class _Dumper(yaml.SafeDumper):
@@ -175,13 +177,15 @@ def write_dev_secrets(topology: Topology | None = None, directory: Path | None =
     }
     for key, value in urls.items():
         _write_private(folder / key, value)
+    # Personal data is encrypted with these (kit.crypto); losing them loses that data.
+    _keep_or_make(folder / "data-keys", generate_data_key)
     return folder
 
 
-def _keep_or_make(path: Path) -> str:
+def _keep_or_make(path: Path, make: Callable[[], str] = lambda: secrets.token_hex(24)) -> str:
     if path.exists() and path.read_text().strip():
         return path.read_text().strip()
-    value = secrets.token_hex(24)
+    value = make()
     _write_private(path, value)
     return value
 

@@ -107,7 +107,9 @@ class AccessPolicy:
         if rule.allows(caller, self.trust_domain):
             return
         if not caller.is_user and not (rule.services and caller.workload):
-            raise Unauthenticated("sign in first: this call needs a valid access token")
+            raise Unauthenticated(
+                "sign in first: this call needs a valid access token", reason="TOKEN_REQUIRED"
+            )
         raise PermissionDenied("ROLE_NOT_ALLOWED", _refusal(rule, caller))
 
 

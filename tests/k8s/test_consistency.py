@@ -10,6 +10,7 @@ from cryptography import x509
 
 from mesh import kubernetes as k8s
 from mesh.envoy import cluster_name, render_envoy_config
+from mesh.envoy.jwt import JWKS_CLUSTER
 from mesh.envoy.sidecar import SIDECAR_PORT
 from mesh.supervisor import DESCRIPTOR, required_ports, service_env
 from mesh.topology import Topology
@@ -42,7 +43,7 @@ def test_same_services_everywhere(overlay: Rendered, topology: Topology, pki_dir
         if d["metadata"]["labels"]["app.kubernetes.io/component"] == "service"
     }
     assert deployments == names
-    expected_clusters = {cluster_name(n) for n in names}
+    expected_clusters = {cluster_name(n) for n in names} | {JWKS_CLUSTER}
     assert set(_clusters(_gateway_envoy(overlay))) == expected_clusters
     assert set(_clusters(_local_envoy(topology, pki_dir))) == expected_clusters
     local = {

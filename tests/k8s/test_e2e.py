@@ -31,6 +31,7 @@ from mesh import kubernetes as k8s
 from mesh.infra import free_port
 from mesh.topology import Topology
 from tests.k8s.manifests import Obj, Rendered, config_map_data, mount_pki, pod_spec, unhashed
+from tests.support.services import TEST_DATA_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -211,6 +212,7 @@ async def test_requests_pod_starts_becomes_ready_and_stops(
     secrets = {
         (k8s.service_secret(name), "database-url"): database_url,
         (k8s.service_secret(name), "redis-url"): redis_url,
+        (k8s.service_secret(name), "data-keys"): TEST_DATA_KEYS,
     }
     overrides = {"UKM_NATS_URL": nats_cluster.client_urls[0]}
     logs = tmp_path / "logs"
@@ -301,6 +303,7 @@ async def test_dev_pod_restarts_on_synced_code(
     secrets = {
         (k8s.service_secret(name), "database-url"): database_url,
         (k8s.service_secret(name), "redis-url"): redis_url,
+        (k8s.service_secret(name), "data-keys"): TEST_DATA_KEYS,
     }
     overrides = {"UKM_NATS_URL": nats_cluster.client_urls[0]}
     (prepare,) = pod["initContainers"]

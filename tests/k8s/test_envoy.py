@@ -9,6 +9,7 @@ import yaml
 
 from mesh import kubernetes as k8s
 from mesh.envoy import cluster_name, validate_envoy_config
+from mesh.envoy.jwt import JWKS_CLUSTER
 from mesh.kubernetes.common import ENVOY_CONFIG_MOUNT
 from mesh.topology import Topology
 from tests.k8s.manifests import Rendered, config_map_data, mount_pki, pod_spec
@@ -71,7 +72,8 @@ def test_gateway_routes_to_the_kubernetes_services(overlay: Rendered, topology: 
     _, envoy, text = _gateway(overlay)
     config = yaml.safe_load(text)
     clusters = {c["name"]: c for c in config["static_resources"]["clusters"]}
-    assert set(clusters) == {cluster_name(name) for name in topology.services}
+    # One per service, plus the gateway's own plaintext listener for fetching the JWKS.
+    assert set(clusters) == {cluster_name(name) for name in topology.services} | {JWKS_CLUSTER}
     for name, service in topology.services.items():
         cluster = clusters[cluster_name(name)]
         assert cluster["type"] == "STRICT_DNS"

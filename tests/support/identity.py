@@ -8,6 +8,8 @@ issuer; everyone else uses this one to act as a manager, a resident, an executor
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import tempfile
 import time
@@ -100,9 +102,55 @@ class TestIssuer:
             self.claims(who, **overrides), self.key, algorithm="EdDSA", headers=header
         )
 
+    def forged(self, who: Person) -> dict[str, str]:
+        """Tokens for `who` that every verifier must refuse, by the attack they try."""
+        public_pem = self.key.public_key().public_bytes(
+            Encoding.PEM, PublicFormat.SubjectPublicKeyInfo
+        )
+        valid = self.token(who)
+        head, _, signature = valid.split(".")
+        tampered = _b64(
+            json.dumps({**self.claims(who), "roles": ["admin"], "status": "approved"}).encode()
+        )
+        stranger = TestIssuer.__new__(TestIssuer)
+        stranger.key = Ed25519PrivateKey.generate()
+        stranger.kid = self.kid
+        return {
+            "alg none": _unsigned(
+                {"alg": "none", "typ": "at+jwt", "kid": self.kid}, self.claims(who)
+            ),
+            "HS256 keyed with the public key": _hmac_signed(
+                {"alg": "HS256", "typ": "at+jwt", "kid": self.kid}, self.claims(who), public_pem
+            ),
+            "unknown kid": self.token(who, headers={"kid": "nobody-knows-me"}),
+            "signed by another key under our kid": stranger.token(who),
+            "expired": self.token(who, iat=int(time.time()) - 1200, exp=int(time.time()) - 600),
+            "not yet valid": self.token(who, nbf=int(time.time()) + 600),
+            "wrong audience": self.token(who, aud="someone-else"),
+            "wrong issuer": self.token(who, iss="https://evil.example"),
+            "tampered payload": f"{head}.{tampered}.{signature}",
+            "lifetime beyond 15 minutes": self.token(who, ttl=3600),
+            "not an access token (typ)": self.token(who, headers={"typ": "JWT"}),
+            "garbage": "not.a.jwt",
+        }
+
     def metadata(self, who: Person) -> tuple[tuple[str, str], ...]:
         """gRPC metadata carrying a fresh token for `who`."""
         return (("authorization", f"Bearer {self.token(who)}"),)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unsigned(header: dict[str, Any], payload: dict[str, Any]) -> str:
+    return f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(payload).encode())}."
+
+
+def _hmac_signed(header: dict[str, Any], payload: dict[str, Any], secret: bytes) -> str:
+    signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(payload).encode())}"
+    digest = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{_b64(digest)}"
 
 
 class BearerToken(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamClientInterceptor):
