@@ -21,7 +21,11 @@ GROUP = 5
 
 def generate_codes(count: int = COUNT) -> list[str]:
     """`count` fresh codes in their display form."""
-    return [_display("".join(secrets.choice(ALPHABET) for _ in range(LENGTH))) for _ in range(count)]
+    return [_display(_random_code()) for _ in range(count)]
+
+
+def _random_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
 
 
 def _display(raw: str) -> str:

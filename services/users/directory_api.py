@@ -5,9 +5,6 @@ see and ask only for their own bindings, grants and addresses, and only managers
 addresses.
 """
 
-# Servicer methods are named by the contract (CreateYard); pyproject exempts only `api.py`.
-# ruff: noqa: N802
-
 from __future__ import annotations
 
 import uuid

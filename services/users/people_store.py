@@ -43,10 +43,13 @@ class PeopleStore:
         self.reader = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.sealer = sealer
 
-    async def create(self, new: NewPerson, *, actor: str, now: datetime) -> Person:
-        """Store a new person and announce them (`UserRegistered`)."""
+    async def create(
+        self, new: NewPerson, *, actor: str, now: datetime, user_id: str | None = None
+    ) -> Person:
+        """Store a new person and announce them (`UserRegistered`). `user_id` is chosen here
+        unless an operator's bootstrap names it (stable ids for demo people)."""
         async with transaction(self.sessions) as session:
-            user_id = str(uuid.uuid4())
+            user_id = user_id or str(uuid.uuid4())
             await session.execute(sa.insert(_USERS).values(**self._new_row(user_id, new, now)))
             await self._registered(session, user_id, new, actor=actor, now=now)
             return await person_rows.read(session, user_id, self.sealer)

@@ -245,8 +245,8 @@ def test_idempotent_methods_come_from_the_http_rules() -> None:
 
 
 def test_transcoder_serves_exactly_the_topology_services(config: Json, topology: Topology) -> None:
-    for listener in ("edge_http", "edge_https"):
-        filters = hcm(config, listener)["http_filters"]
+    for edge_listener in ("edge_http", "edge_https"):
+        filters = hcm(config, edge_listener)["http_filters"]
         assert [f["name"] for f in filters] == [
             "envoy.filters.http.jwt_authn",
             "envoy.filters.http.body_size_limit",
