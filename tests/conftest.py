@@ -12,17 +12,15 @@ import contextlib
 import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import nats
 import pytest
-import sqlalchemy as sa
 from nats.js.errors import NotFoundError
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from mesh.infra import EmbeddedNats, EmbeddedPostgres, EmbeddedRedis, free_port
+from tests.support.db import fresh_database
 
 
 @pytest.fixture(scope="session")
@@ -70,15 +68,8 @@ def nats_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 async def database_url(postgres_server_url: str) -> AsyncIterator[str]:
     """A new, empty database for one test (dropped afterwards)."""
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    admin = create_async_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(postgres_server_url).set(database=name)
-    yield url.render_as_string(hide_password=False)
-    async with admin.connect() as conn:
-        await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    await admin.dispose()
+    async with fresh_database(postgres_server_url) as url:
+        yield url
 
 
 @pytest.fixture

@@ -24,6 +24,8 @@ _UNKNOWN = 2
 
 _RESOURCE_EXHAUSTED = 8
 
+_UNAUTHENTICATED = 16
+
 # HTTP status of an Envoy-made reply → the google.rpc.Code reported to REST callers.
 _REST_ERROR_CODES = {
     400: 3,  # INVALID_ARGUMENT (malformed JSON, unknown query parameter)

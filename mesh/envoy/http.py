@@ -13,6 +13,7 @@ from mesh.envoy.common import (
     _REST_ERROR_CODES,
     _ROUTER,
     _TRANSCODER,
+    _UNAUTHENTICATED,
     _UNKNOWN,
     HEALTH_SERVICE,
     MAX_REQUEST_BYTES,
@@ -143,7 +144,24 @@ def _local_replies() -> Json:
             ]
         }
     }
+    # Envoy's only local 403 here is jwt_authn's "audience not allowed": for a client that is
+    # an invalid token like any other (RFC 6750), so 401 / UNAUTHENTICATED.
+    wrong_audience = _status_filter("EQ", 403)
     mappers: list[Json] = [
+        {
+            "filter": {"and_filter": {"filters": [wrong_audience, native_grpc]}},
+            "status_code": 401,
+            "headers_to_add": [
+                {
+                    "header": {"key": "grpc-status", "value": str(_UNAUTHENTICATED)},
+                    "append_action": "OVERWRITE_IF_EXISTS_OR_ADD",
+                }
+            ],
+        },
+        {
+            **_json_error_mapper(wrong_audience, _UNAUTHENTICATED),
+            "status_code": 401,
+        },
         {
             "filter": {"and_filter": {"filters": [_status_filter("EQ", 413), native_grpc]}},
             "headers_to_add": [

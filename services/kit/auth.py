@@ -87,6 +87,7 @@ class MeshAuthenticator:
             active_role=claims.active_role,
             status=claims.status,
             session_id=claims.session_id,
+            amr=claims.amr,
         )
         return Authentication(person, client_ip)
 

@@ -27,6 +27,8 @@ class Caller:
     # Account status: "pending" or "approved" (blocked people get no tokens).
     status: str = ""
     session_id: str = ""
+    # How the person proved who they are ("pwd", "otp", "telegram", "oidc").
+    amr: tuple[str, ...] = ()
 
     @property
     def is_staff(self) -> bool:

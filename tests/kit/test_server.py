@@ -17,6 +17,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2
 from prometheus_client.parser import text_string_to_metric_families
 
+from services.kit.reflection import mesh_services
 from services.kit.server import Server
 from tests.support.probe import (
     PROBE_SERVICE,
@@ -209,7 +210,14 @@ async def test_a_real_service_serves_health_and_both_reflection_dialects(
         assert await check(channel, REQUEST_SERVICE) == SERVING
 
         listed = (await grpcurl(pki_dir, requests_server, "list")).split()
-        assert set(listed) == {REQUEST_SERVICE, HEALTH_SERVICE, REFLECTION_V1, REFLECTION_V1ALPHA}
+        # The whole mesh's contract is advertised (Envoy sends all reflection to one service).
+        assert set(listed) == {
+            *mesh_services(),
+            HEALTH_SERVICE,
+            REFLECTION_V1,
+            REFLECTION_V1ALPHA,
+        }
+        assert {REQUEST_SERVICE, "ukm.auth.v1.AuthService"} <= set(listed)
 
         described = await grpcurl(pki_dir, requests_server, "describe", REQUEST_SERVICE)
         assert "service RequestService {" in described

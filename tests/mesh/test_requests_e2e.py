@@ -1,5 +1,6 @@
 """End to end: the requests service through Envoy, as REST clients, mesh clients and operators
-meet it (REST/JSON on the edge, gRPC with client certificates on the mesh listener)."""
+meet it (REST/JSON on the edge, gRPC with client certificates on the mesh listener), acting as
+a manager who signed in for real."""
 
 from __future__ import annotations
 
@@ -21,11 +22,12 @@ from ukm.requests.v1 import requests_service_pb2_grpc as rpc
 from mesh.infra import binary
 from mesh.pki import identity_files, issue_foreign_identity
 from mesh.topology import load_topology
-from services.kit.channels import mesh_channel
 from services.kit.streams import ensure_streams
 from tests.requests.factories import APARTMENT, APPLICANT, BUILDING, YARD, create_request
 from tests.support.db import count
-from tests.support.stack import Stack, requests_behind_envoy
+from tests.support.people import SignedIn, sign_in
+from tests.support.services import channel_to
+from tests.support.stack import Stack, mesh_behind_envoy
 from tests.support.tls import handshake_then_read
 
 NEW_REQUEST = {
@@ -49,12 +51,17 @@ async def stack(
     client = await nats.connect(nats_url)
     await ensure_streams(client.jetstream(), load_topology())
     await client.close()
-    async with requests_behind_envoy(database_url, nats_url, pki_dir, tmp_path) as running:
+    async with mesh_behind_envoy(database_url, nats_url, pki_dir, tmp_path) as running:
         yield running
 
 
-async def test_rest_create_get_and_list(stack: Stack) -> None:
-    async with aiohttp.ClientSession(stack.rest) as http:
+@pytest.fixture
+async def manager(stack: Stack) -> SignedIn:
+    return await sign_in(stack, "manager")
+
+
+async def test_rest_create_get_and_list(stack: Stack, manager: SignedIn) -> None:
+    async with aiohttp.ClientSession(stack.rest, headers=manager.headers) as http:
         async with http.post("/v1/requests", json=NEW_REQUEST) as response:
             assert response.status == 200, await response.text()
             created = (await response.json())["request"]
@@ -79,10 +86,10 @@ async def test_rest_create_get_and_list(stack: Stack) -> None:
 
 
 async def test_rest_bad_input_gets_400_with_field_violations_and_changes_nothing(
-    stack: Stack,
+    stack: Stack, manager: SignedIn
 ) -> None:
     invalid = dict(NEW_REQUEST, description="short", category="CATEGORY_UNSPECIFIED")
-    async with aiohttp.ClientSession(stack.rest) as http:
+    async with aiohttp.ClientSession(stack.rest, headers=manager.headers) as http:
         async with http.post("/v1/requests", json=invalid) as response:
             assert response.status == 400
             body = await response.json()
@@ -110,8 +117,11 @@ async def test_rest_bad_input_gets_400_with_field_violations_and_changes_nothing
     assert await count(stack.settings.database_url.get_secret_value(), "requests.requests") == 0
 
 
-async def test_grpc_through_the_mesh_listener_with_a_client_certificate(stack: Stack) -> None:
-    async with mesh_channel(stack.settings, "operator") as channel:
+async def test_grpc_through_the_mesh_listener_with_a_client_certificate(
+    stack: Stack, manager: SignedIn
+) -> None:
+    token = manager.access_token
+    async with channel_to(stack.settings, stack.mesh_address, token=token) as channel:
         stub = rpc.RequestServiceStub(channel)
         created = (await stub.CreateRequest(create_request())).request
         fetched = await stub.GetRequest(pb.GetRequestRequest(request_number=created.request_number))
@@ -121,13 +131,17 @@ async def test_grpc_through_the_mesh_listener_with_a_client_certificate(stack: S
         assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
-async def test_grpc_on_the_tls_edge_needs_no_client_certificate(stack: Stack) -> None:
+async def test_grpc_on_the_tls_edge_needs_no_client_certificate(
+    stack: Stack, manager: SignedIn
+) -> None:
     ca = (stack.pki / "ca.crt").read_bytes()
     credentials = grpc.ssl_channel_credentials(root_certificates=ca)
     async with grpc.aio.secure_channel(
         f"localhost:{stack.edge.https_port}", credentials
     ) as channel:
-        listed = await rpc.RequestServiceStub(channel).ListRequests(pb.ListRequestsRequest())
+        listed = await rpc.RequestServiceStub(channel).ListRequests(
+            pb.ListRequestsRequest(), metadata=manager.metadata
+        )
     assert list(listed.requests) == []
 
 
@@ -149,7 +163,7 @@ async def test_without_a_trusted_client_certificate_the_handshake_is_refused(
             assert answer == b"", f"port {port} accepted {client}"
 
 
-async def test_grpcurl_lists_services_through_reflection(stack: Stack) -> None:
+async def test_grpcurl_lists_services_through_reflection(stack: Stack, manager: SignedIn) -> None:
     operator = identity_files(stack.pki, "operator")
     result = await asyncio.to_thread(
         subprocess.run,
@@ -161,6 +175,8 @@ async def test_grpcurl_lists_services_through_reflection(stack: Stack) -> None:
             str(operator.cert),
             "-key",
             str(operator.key),
+            "-H",
+            f"authorization: Bearer {manager.access_token}",
             stack.mesh_address,
             "list",
         ],
@@ -170,11 +186,15 @@ async def test_grpcurl_lists_services_through_reflection(stack: Stack) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert "ukm.requests.v1.RequestService" in result.stdout.split()
+    listed = result.stdout.split()
+    for service in ("ukm.requests.v1.RequestService", "ukm.auth.v1.AuthService"):
+        assert service in listed
 
 
-async def test_each_created_request_lands_in_jetstream_once(stack: Stack, nats_url: str) -> None:
-    async with aiohttp.ClientSession(stack.rest) as http:
+async def test_each_created_request_lands_in_jetstream_once(
+    stack: Stack, manager: SignedIn, nats_url: str
+) -> None:
+    async with aiohttp.ClientSession(stack.rest, headers=manager.headers) as http:
         numbers = []
         for _ in range(3):
             async with http.post("/v1/requests", json=NEW_REQUEST) as response:

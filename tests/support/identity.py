@@ -64,6 +64,17 @@ class TestIssuer:
         self.jwks_path = directory / "jwks.json"
         self.jwks_path.write_text(json.dumps({"keys": [self.jwk()]}))
 
+    @classmethod
+    def of_key(cls, key: Ed25519PrivateKey, kid: str) -> TestIssuer:
+        """An issuer signing with someone else's key (e.g. the auth service's, to forge tokens
+        whose signature is real but whose claims are wrong)."""
+        issuer = cls.__new__(cls)
+        issuer.key = key
+        raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        issuer.public_x = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+        issuer.kid = kid
+        return issuer
+
     def jwk(self) -> dict[str, str]:
         """The public key as a JWK."""
         return {
@@ -112,9 +123,7 @@ class TestIssuer:
         tampered = _b64(
             json.dumps({**self.claims(who), "roles": ["admin"], "status": "approved"}).encode()
         )
-        stranger = TestIssuer.__new__(TestIssuer)
-        stranger.key = Ed25519PrivateKey.generate()
-        stranger.kid = self.kid
+        stranger = TestIssuer.of_key(Ed25519PrivateKey.generate(), self.kid)
         return {
             "alg none": _unsigned(
                 {"alg": "none", "typ": "at+jwt", "kid": self.kid}, self.claims(who)
