@@ -1,57 +1,97 @@
-"""What `ukm up` prints once everything is healthy: where things are, and commands to paste."""
+"""What `ukm up` prints once everything is healthy: where things are, who the demo people are,
+and commands to paste (each works as printed, run from the repository root)."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
+from mesh.demo import CREDENTIALS_FILE, DEMO_PEOPLE
+from mesh.seed import Seeded
 from mesh.topology import Topology
 
-DEMO_YARD = "6f1c2a7e-3b9d-4c55-8e21-0a1b2c3d4e5f"
-DEMO_BUILDING = "7a2d3b8f-4cae-4d66-9f32-1b2c3d4e5f60"
-DEMO_APARTMENT = "8b3e4c90-5dbf-4e77-a043-2c3d4e5f6071"
-DEMO_APPLICANT = "9c4f5da1-6ec0-4f88-b154-3d4e5f607182"
 
-
-def banner(topology: Topology, root: Path, seconds: float, demo_numbers: list[str]) -> str:
-    """The endpoints and ready-to-paste curl and grpcurl commands."""
-    number = demo_numbers[0] if demo_numbers else "YYMMDD-NNN"
+def banner(topology: Topology, root: Path, seconds: float, seeded: Seeded | None) -> str:
+    """The endpoints, the demo people and ready-to-paste curl and grpcurl commands."""
     edge = topology.edge
+    rest = f"http://127.0.0.1:{edge.http_port}"
     pki = _relative(root / "pki")
-    body = (
-        '{"category":"CATEGORY_PLUMBING","description":"Leaking pipe under the kitchen sink",'
-        '"urgency":"URGENCY_HIGH","address":{"level":"ADDRESS_LEVEL_APARTMENT",'
-        f'"yardId":"{DEMO_YARD}","buildingId":"{DEMO_BUILDING}","apartmentId":"{DEMO_APARTMENT}"}},'
-        f'"applicantId":"{DEMO_APPLICANT}"}}'
+    state = _relative(root)
+    # `--root` only when the state is not where the commands look by default.
+    at = "" if root.resolve() == (Path.cwd() / ".ukm").resolve() else f" --root {state}"
+    services = ", ".join(
+        f"{s.name} :{s.grpc_port} (ops :{s.ops_port})" for s in topology.services.values()
     )
-    certs = f"-cacert {pki}/ca.crt -cert {pki}/operator.crt -key {pki}/operator.key"
-    return f"""
-UKM is up ({seconds:.1f}s). Ctrl-C stops everything; data stays in {_relative(root)}/.
+    text = f"""
+UKM is up ({seconds:.1f}s). Ctrl-C stops everything; data stays in {state}/.
 
-  REST + gRPC (plaintext, local only)   http://127.0.0.1:{edge.http_port}
+  REST + gRPC (plaintext, local only)   {rest}
   REST + gRPC (TLS)                     https://127.0.0.1:{edge.https_port}
   gRPC mesh (mTLS, client cert needed)  127.0.0.1:{edge.mesh_port}
   Envoy admin                           http://127.0.0.1:{edge.admin_port}
-  Services                              {", ".join(f"{s.name} :{s.grpc_port} (ops :{s.ops_port})" for s in topology.services.values())}
+  Services                              {services}
   Logs                                  {_relative(root / "logs")}/
   Health                                ukm status   (or: make status)
+"""
+    if seeded is None:
+        return text + "\nNo demo data (UKM_SEED=0): create people with the API or `ukm seed`.\n"
+    home = seeded.homes["resident"]
+    number = seeded.numbers[0] if seeded.numbers else "YYMMDD-NNN"
+    body = json.dumps(
+        {
+            "category": "CATEGORY_PLUMBING",
+            "description": "Leaking pipe under the kitchen sink",
+            "urgency": "URGENCY_HIGH",
+            "address": {
+                "level": "ADDRESS_LEVEL_APARTMENT",
+                "yardId": home.yard_id,
+                "buildingId": home.building_id,
+                "apartmentId": home.apartment_id,
+            },
+        },
+        separators=(",", ":"),
+    )
+    certs = f"-cacert {pki}/ca.crt -cert {pki}/operator.crt -key {pki}/operator.key"
+    people = "\n".join(
+        f"  {p.email:<28} {_describe(p.roles, p.specializations)}" for p in DEMO_PEOPLE
+    )
+    resident = f'-H "authorization: Bearer $(.venv/bin/ukm token resident{at})"'
+    manager = f'-H "authorization: Bearer $(.venv/bin/ukm token manager{at})"'
+    password = f"$(.venv/bin/ukm token --password{at})"
+    login = f'{{\\"email\\":\\"resident@demo.ukm.uz\\",\\"password\\":\\"{password}\\"}}'
+    return (
+        text
+        + f"""
+Demo people (one password for all, in {state}/{CREDENTIALS_FILE}; the admin and the manager
+also need a code from their authenticator — `.venv/bin/ukm token <who>` signs in and prints
+an access token):
 
-Create, read and list requests over REST:
+{people}
 
-  curl -s -X POST http://127.0.0.1:{edge.http_port}/v1/requests -H 'content-type: application/json' -d '{body}'
-  curl -s http://127.0.0.1:{edge.http_port}/v1/requests/{number}
-  curl -s 'http://127.0.0.1:{edge.http_port}/v1/requests?page_size=5&statuses=REQUEST_STATUS_NEW'
+Sign in over REST, then act as the resident and as the manager:
+
+  curl -s -X POST {rest}/v1/auth:login -H 'content-type: application/json' -d "{login}"
+  curl -s -X POST {rest}/v1/requests {resident} -H 'content-type: application/json' -d '{body}'
+  curl -s {rest}/v1/requests/{number} {resident}
+  curl -s '{rest}/v1/requests?page_size=5&statuses=REQUEST_STATUS_NEW' {manager}
 
 The same over gRPC through the mesh listener, with the operator's client certificate:
 
-  .venv/bin/grpcurl {certs} 127.0.0.1:{edge.mesh_port} list
-  .venv/bin/grpcurl {certs} -d '{body}' 127.0.0.1:{edge.mesh_port} ukm.requests.v1.RequestService/CreateRequest
-  .venv/bin/grpcurl {certs} -d '{{"page_size": 5}}' 127.0.0.1:{edge.mesh_port} ukm.requests.v1.RequestService/ListRequests
+  .venv/bin/grpcurl {certs} {manager} 127.0.0.1:{edge.mesh_port} list
+  .venv/bin/grpcurl {certs} {resident} -d '{body}' 127.0.0.1:{edge.mesh_port} ukm.requests.v1.RequestService/CreateRequest
+  .venv/bin/grpcurl {certs} {manager} -d '{{"page_size": 5}}' 127.0.0.1:{edge.mesh_port} ukm.requests.v1.RequestService/ListRequests
 
 Watch RequestCreated events arrive in JetStream:
 
-  .venv/bin/ukm events --follow
+  .venv/bin/ukm events --follow{at}
 """
+    )
+
+
+def _describe(roles: tuple[str, ...], specializations: tuple[str, ...]) -> str:
+    text = ", ".join(roles)
+    return f"{text} ({', '.join(specializations)})" if specializations else text
 
 
 def _relative(path: Path) -> str:

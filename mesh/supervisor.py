@@ -26,6 +26,7 @@ from mesh.infra import EmbeddedNats, EmbeddedPostgres, EmbeddedRedis, port_in_us
 from mesh.pki import ensure_pki
 from mesh.prepare import prepare
 from mesh.process import ManagedProcess, ProcessFailed
+from mesh.seed import Seeded, seed_demo
 from mesh.topology import Topology, load_topology
 from services.kit.crypto import generate_data_key
 
@@ -105,7 +106,7 @@ def service_env(
         UKM_NATS_URL=urls["nats"],
         UKM_PKI_DIR=str(root / "pki"),
         UKM_MESH_ADDRESS=f"127.0.0.1:{topology.edge.mesh_port}",
-        UKM_DATA_KEYS=os.environ.get("UKM_DATA_KEYS") or data_keys(root),
+        UKM_DATA_KEYS=data_keys(root),
         UKM_LOG_LEVEL=os.environ.get("UKM_LOG_LEVEL", "INFO"),
         PYTHONUNBUFFERED="1",
     )
@@ -113,14 +114,27 @@ def service_env(
 
 
 def data_keys(root: Path) -> str:
-    """The keys that encrypt personal data locally: made once, kept in `.ukm/data-keys` (losing
-    the file loses the encrypted data, like losing a database password's database)."""
+    """The keys that encrypt personal data: `UKM_DATA_KEYS` when set, else made once and kept in
+    `.ukm/data-keys` (losing the file loses the encrypted data)."""
+    if configured := os.environ.get("UKM_DATA_KEYS"):
+        return configured
     path = root / "data-keys"
     if not path.exists() or not path.read_text().strip():
         root.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600, exist_ok=True)
         path.write_text(generate_data_key())
     return path.read_text().strip()
+
+
+def running_state(root: Path) -> dict[str, Any] | None:
+    """What a running `ukm up` under `root` wrote about itself (ports, data-store URLs), or
+    None when nothing runs there (after printing how to start it to stderr)."""
+    path = root / STATE_FILE
+    if not path.exists():
+        print(f"not running (no {path}); start it with `make up`", file=sys.stderr)
+        return None
+    state: dict[str, Any] = json.loads(path.read_text())
+    return state
 
 
 def http_ok(url: str) -> bool:
@@ -143,7 +157,7 @@ class Supervisor:
         self.services: dict[str, ManagedProcess] = {}
         self.urls: dict[str, str] = {}
         self.stopping = False
-        self.demo_numbers: list[str] = []
+        self.seeded: Seeded | None = None
         self.restart_at: dict[str, float] = {}
         self.restart_delay: dict[str, float] = {}
 
@@ -203,13 +217,18 @@ class Supervisor:
         envoy = EnvoyProcess(
             config, admin_port=topology.edge.admin_port, log_path=self.root / "logs" / "envoy.log"
         )
-        envoy.start()
+        envoy.start(wait_for_keys=True)
         self.stack.add("envoy", envoy)
         if self.seed:
             _step("demo data")
-            from mesh.seed import seed_demo
-
-            self.demo_numbers = asyncio.run(seed_demo(self.root, topology))
+            self.seeded = asyncio.run(
+                seed_demo(
+                    self.root,
+                    topology,
+                    database_url=self.urls["database"],
+                    data_keys=data_keys(self.root),
+                )
+            )
 
     def _start_service(self, name: str) -> None:
         service = self.topology.service(name)
@@ -279,7 +298,7 @@ class Supervisor:
     def _banner(self, seconds: float) -> None:
         from mesh.banner import banner
 
-        print(banner(self.topology, self.root, seconds, self.demo_numbers), flush=True)
+        print(banner(self.topology, self.root, seconds, self.seeded), flush=True)
 
 
 def _step(what: str) -> None:

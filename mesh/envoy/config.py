@@ -19,6 +19,7 @@ from mesh.files import write_atomically
 from mesh.infra import binary
 from mesh.topology import Edge, Topology
 from services.kit import contracts
+from services.kit.rbac import AccessPolicy
 
 
 class EnvoyConfigError(RuntimeError):
@@ -45,6 +46,7 @@ def render_envoy_config(
     access_log: str = "/dev/stdout",
     bind_address: str = LOOPBACK,
     sds_dir: Path | None = None,
+    access: AccessPolicy | None = None,
 ) -> Json:
     """Envoy's bootstrap configuration (v3 API) as a plain dict.
 
@@ -54,7 +56,8 @@ def render_envoy_config(
     `upstreams` maps service names to `(host, port)` (default: 127.0.0.1 and the topology's
     grpc_port), `edge` overrides the topology's listener and admin ports (tests), and
     `bind_address` is where `edge_https` and `mesh` listen (`edge_http` and admin always stay on
-    loopback).
+    loopback). `access` is the permission matrix whose public methods the edge lets through
+    without a token (default: the services' own, services/kit/permissions.yaml).
     """
     if not topology.services:
         raise ValueError("the topology has no services to route to")
@@ -67,7 +70,10 @@ def render_envoy_config(
         list(topology.services.values()), idempotent_methods(descriptor_path, grpc_services)
     )
     token_check = jwt_authn_filter(
-        list(read_descriptor(descriptor_path).file), grpc_services, edge_http_port=ports.http_port
+        list(read_descriptor(descriptor_path).file),
+        grpc_services,
+        edge_http_port=ports.http_port,
+        policy=access,
     )
     shared = _SharedHttp(http_filters, routes, access_log, [token_check, *http_filters])
     return {
@@ -134,6 +140,7 @@ def write_envoy_config(
     edge: Edge | None = None,
     access_log: str = "/dev/stdout",
     bind_address: str = LOOPBACK,
+    access: AccessPolicy | None = None,
 ) -> Path:
     """Render the configuration into `path` (YAML for .yaml/.yml, JSON otherwise), atomically,
     with its SDS files beside it."""
@@ -148,6 +155,7 @@ def write_envoy_config(
         access_log=access_log,
         bind_address=bind_address,
         sds_dir=path.parent,
+        access=access,
     )
     if path.suffix in (".yaml", ".yml"):
         text = yaml.safe_dump(config, sort_keys=False)

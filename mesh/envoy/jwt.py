@@ -51,6 +51,9 @@ def jwt_authn_filter(
                     # Only the header: tokens in query strings end up in logs and histories.
                     "from_headers": [{"name": "authorization", "value_prefix": "Bearer "}],
                     "forward": True,
+                    # Verified tokens are remembered (until they expire): a client sends the
+                    # same token on every call, and the signature needs checking once.
+                    "jwt_cache_config": {"jwt_cache_size": 10000},
                     "remote_jwks": {
                         "http_uri": {
                             "uri": f"http://{LOOPBACK}:{edge_http_port}{JWKS_PATH}",

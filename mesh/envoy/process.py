@@ -58,20 +58,32 @@ class EnvoyProcess:
         """Base URL of the admin interface."""
         return f"http://{LOOPBACK}:{self.admin_port}"
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = 30.0, *, wait_for_keys: bool = False) -> None:
         """Start Envoy and wait until it is ready (listeners bound, clusters initialised, first
-        health checks done). A start that fails leaves no process behind."""
+        health checks done) and, with `wait_for_keys`, until every edge listener has fetched
+        the token keys (JWKS) — before that, it refuses every token. A start that fails leaves
+        no process behind."""
         self.process.start()
         try:
             self.process.wait_ready(self.ready, timeout=timeout)
+            if wait_for_keys:
+                self.process.wait_ready(self.keys_loaded, timeout=timeout)
         except BaseException:
             self.process.stop()
             raise
 
-    async def start_async(self, within: float = 30.0) -> None:
+    async def start_async(self, within: float = 30.0, *, wait_for_keys: bool = False) -> None:
         """`start` without blocking the event loop, which may host an upstream that must answer
         Envoy's first health check before Envoy reports ready."""
-        await asyncio.to_thread(self.start, within)
+        await asyncio.to_thread(lambda: self.start(within, wait_for_keys=wait_for_keys))
+
+    def keys_loaded(self) -> bool:
+        """Whether every listener that checks tokens has fetched the JWKS at least once."""
+        try:
+            fetched = self.stats(r"jwt_authn\.jwks_fetch_success$")
+        except (urllib.error.URLError, OSError):
+            return False
+        return bool(fetched) and all(count > 0 for count in fetched.values())
 
     def ready(self) -> bool:
         """Whether admin `/ready` answers 200 (LIVE)."""

@@ -139,18 +139,20 @@ def test_up_is_healthy_and_its_printed_commands_work_as_printed(
     assert status.returncode == 0, status.stdout + status.stderr
 
     commands = printed_commands(output)
-    assert len(commands) == 6
+    assert len(commands) == 7
     results = [run_printed(command, first.env) for command in commands]
-    created = json.loads(results[0])["request"]
+    assert json.loads(results[0])["tokens"]["accessToken"]  # the resident signs in over REST
+    created = json.loads(results[1])["request"]
     assert re.fullmatch(r"\d{6}-\d{3}", created["requestNumber"])
-    assert json.loads(results[1])["request"]["status"] == "REQUEST_STATUS_NEW"
-    assert len(json.loads(results[2])["requests"]) == 5
-    assert "ukm.requests.v1.RequestService" in results[3].split()
-    assert json.loads(results[4])["request"]["request_number"]
-    assert len(json.loads(results[5])["requests"]) == 5
+    assert json.loads(results[2])["request"]["status"] == "REQUEST_STATUS_NEW"
+    # The manager sees the four demo requests and the one just filed.
+    assert len(json.loads(results[3])["requests"]) == 5
+    assert "ukm.requests.v1.RequestService" in results[4].split()
+    assert json.loads(results[5])["request"]["request_number"]
+    assert len(json.loads(results[6])["requests"]) == 5
 
     # A service that crashes is restarted by the supervisor; nothing it stored is lost.
-    [service] = [p for p in first.descendants() if "serve" in p.cmdline()]
+    [service] = [p for p in first.descendants() if p.cmdline()[-2:] == ["serve", "requests"]]
     service.kill()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -165,10 +167,10 @@ def test_up_is_healthy_and_its_printed_commands_work_as_printed(
             break
         time.sleep(0.5)
     assert healthy.returncode == 0, "the killed service did not come back"
-    assert len(json.loads(run_printed(commands[5], first.env))["requests"]) == 5
+    assert len(json.loads(run_printed(commands[6], first.env))["requests"]) == 5
 
     children = first.descendants()
-    assert len(children) >= 5  # postgres, redis, nats, the service, envoy
+    assert len(children) >= 7  # postgres, redis, nats, three services, envoy
     assert first.stop() == 0
     _, alive = psutil.wait_procs(children, timeout=10)
     assert alive == [], f"left behind: {[p.pid for p in alive]}"
@@ -177,7 +179,7 @@ def test_up_is_healthy_and_its_printed_commands_work_as_printed(
     second = Up(root, topology_file)
     up_runs.append(second)
     second.wait_until_up()
-    listing = run_printed(commands[5].replace('"page_size": 5', '"page_size": 100'), second.env)
+    listing = run_printed(commands[6].replace('"page_size": 5', '"page_size": 100'), second.env)
     assert len(json.loads(listing)["requests"]) == 6  # 4 demo requests + 2 created above
     assert second.stop() == 0
 
@@ -210,4 +212,4 @@ def test_status_without_a_running_system_fails(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 1
-    assert "not running" in result.stdout
+    assert "not running" in result.stdout + result.stderr

@@ -26,6 +26,7 @@ from grpc_tools import protoc
 
 from mesh.pki import identity_files
 from mesh.topology import Client, Edge, Service, Topology
+from services.kit.rbac import AccessPolicy, Rule
 
 ECHO_SERVICE = "test.echo.v1.EchoService"
 ECHO_PROTO = """
@@ -105,6 +106,20 @@ def echo_topology(*, grpc_port: int, edge: Edge) -> Topology:
     )
     clients = {"operator": Client("operator", "client"), "envoy": Client("envoy", "svc")}
     return Topology("ukm.local", edge, nats_port=0, services={"echo": echo}, clients=clients)
+
+
+def echo_access(descriptor_path: Path) -> AccessPolicy:
+    """Every echo method public: the Envoy tests are about transport, not tokens."""
+    files = descriptor_pb2.FileDescriptorSet.FromString(descriptor_path.read_bytes()).file
+    return AccessPolicy(
+        {
+            f"/{file.package}.{service.name}/{method.name}": Rule(public=True)
+            for file in files
+            for service in file.service
+            if f"{file.package}.{service.name}" == ECHO_SERVICE
+            for method in service.method
+        }
+    )
 
 
 def message_classes(descriptor_path: Path) -> dict[str, Any]:

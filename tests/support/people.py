@@ -11,10 +11,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import grpc
 from ukm.auth.v1 import auth_service_pb2 as auth_pb
-from ukm.auth.v1 import auth_service_pb2_grpc as auth_rpc
 
+from mesh import demo
 from services.auth import totp
 from services.auth.bootstrap import ensure_account
 from services.kit.crypto import Keyring
@@ -87,19 +86,7 @@ async def make_person(
 
 async def log_in(stack: Stack, email: str, secret: str | None) -> auth_pb.TokenPair:
     """`Login` through Envoy's edge, completing the second factor when asked."""
-    async with grpc.aio.insecure_channel(stack.edge_address) as channel:
-        auth = auth_rpc.AuthServiceStub(channel)
-        answer = await auth.Login(auth_pb.LoginRequest(email=email, password=PASSWORD))
-        if answer.WhichOneof("result") == "tokens":
-            return answer.tokens
-        assert secret is not None, "a second factor was asked of someone without one"
-        code = totp.code_at(secret, datetime.now(UTC))
-        verified = await auth.VerifyMfa(
-            auth_pb.VerifyMfaRequest(
-                challenge_token=answer.mfa_challenge.challenge_token, totp_code=code
-            )
-        )
-        return verified.tokens
+    return await demo.log_in(stack.edge_address, email, PASSWORD, secret)
 
 
 async def sign_in(stack: Stack, *roles: str, specializations: tuple[str, ...] = ()) -> SignedIn:
