@@ -146,10 +146,9 @@ def _local_replies() -> Json:
     }
     # Envoy's only local 403 here is jwt_authn's "audience not allowed": for a client that is
     # an invalid token like any other (RFC 6750), so 401 / UNAUTHENTICATED.
-    wrong_audience = _status_filter("EQ", 403)
     mappers: list[Json] = [
         {
-            "filter": {"and_filter": {"filters": [wrong_audience, native_grpc]}},
+            "filter": {"and_filter": {"filters": [_status_filter("EQ", 403), native_grpc]}},
             "status_code": 401,
             "headers_to_add": [
                 {
@@ -159,7 +158,7 @@ def _local_replies() -> Json:
             ],
         },
         {
-            **_json_error_mapper(wrong_audience, _UNAUTHENTICATED),
+            **_json_error_mapper(_status_filter("EQ", 403), _UNAUTHENTICATED),
             "status_code": 401,
         },
         {

@@ -13,11 +13,12 @@ from ukm.auth.v1 import auth_service_pb2 as pb
 from ukm.auth.v1 import auth_service_pb2_grpc as rpc
 
 from services.auth import audit, mapping
+from services.auth.challenges import MfaChallenge
 from services.auth.deps import AuthDeps
 from services.auth.enrolment import EnrolmentFlow
 from services.auth.events import timestamp
 from services.auth.issuing import Origin
-from services.auth.login import LoginFlow, MfaChallenge
+from services.auth.login import LoginFlow
 from services.auth.oidc_login import OidcLoginFlow
 from services.auth.password_flows import PasswordFlows
 from services.auth.session_flows import SessionFlows
@@ -202,9 +203,13 @@ class AuthApi(rpc.AuthServiceServicer):
     async def FinishOidcLogin(
         self, request: pb.FinishOidcLoginRequest, context: grpc.aio.ServicerContext
     ) -> pb.FinishOidcLoginResponse:
-        """Tokens for the person the provider vouched for."""
-        pair, created = await self.oidc.finish(request.code, request.state, origin(context))
-        return pb.FinishOidcLoginResponse(tokens=mapping.token_pair(pair), created=created)
+        """Tokens for the person the provider vouched for, or an MFA challenge."""
+        result, created = await self.oidc.finish(request.code, request.state, origin(context))
+        if isinstance(result, MfaChallenge):
+            return pb.FinishOidcLoginResponse(
+                mfa_challenge=mapping.mfa_challenge(result), created=created
+            )
+        return pb.FinishOidcLoginResponse(tokens=mapping.token_pair(result), created=created)
 
     async def ListAuthEvents(
         self, request: pb.ListAuthEventsRequest, context: grpc.aio.ServicerContext

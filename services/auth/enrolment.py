@@ -2,11 +2,12 @@
 
 Two ways in (the contract's `EnrollTotp`/`ConfirmTotp` are public methods for that reason):
 - a signed-in person (access token) enrols an authenticator; replacing an active one needs a
-  session that itself passed the second factor, so a stolen password-only session cannot swap
-  the owner's authenticator (and backup codes) for the thief's;
-- a manager or admin whose password was accepted but who has no TOTP yet holds an `enroll`
-  challenge from Login; confirming then also completes that login and returns tokens, so staff
-  never hold tokens without a second factor.
+  session that itself passed the second factor (its token's `amr` has "otp") and is still open,
+  so a stolen password-only session, or one its owner already ended, cannot swap the owner's
+  authenticator (and backup codes) for the thief's;
+- a manager or admin without TOTP yet, whose password (Login) or sign-in provider
+  (FinishOidcLogin) was accepted, holds an `enroll` challenge; confirming then also completes
+  that sign-in and returns tokens, so staff never hold tokens without a second factor.
 
 A wrong confirmation code counts as a failed attempt for the throttle, like any wrong code.
 """
@@ -19,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.auth import audit, backup_codes, totp
 from services.auth.account_store import Account
+from services.auth.challenges import OTP, amr_with_otp, live_challenge, wrong_code
 from services.auth.deps import AuthDeps
 from services.auth.issuing import Origin, TokenPair
-from services.auth.login import PASSWORD_AND_OTP, open_challenge, wrong_code
 from services.auth.session_store import ENROLL
 from services.kit.context import Caller
 from services.kit.errors import (
@@ -74,7 +75,7 @@ class EnrolmentFlow:
         deps = self.deps
         async with deps.sessions.begin() as session:
             if challenge_token:
-                user_id = (await open_challenge(deps, session, challenge_token, ENROLL)).user_id
+                user_id = (await live_challenge(deps, session, challenge_token, ENROLL)).user_id
             elif caller.user_id is not None:
                 user_id = caller.user_id
             else:
@@ -96,7 +97,7 @@ class EnrolmentFlow:
         async with deps.sessions.begin() as session:
             challenge = None
             if challenge_token:
-                challenge = await open_challenge(deps, session, challenge_token, ENROLL)
+                challenge = await live_challenge(deps, session, challenge_token, ENROLL)
                 user_id = challenge.user_id
             elif caller.user_id is not None:
                 user_id = caller.user_id
@@ -129,8 +130,8 @@ class EnrolmentFlow:
                     tokens = await deps.minter.open_session(
                         session,
                         principal,
-                        method="pwd",
-                        amr=PASSWORD_AND_OTP,
+                        method=challenge.method,
+                        amr=amr_with_otp(challenge.method),
                         origin=origin,
                         now=now,
                     )
@@ -139,7 +140,7 @@ class EnrolmentFlow:
                         audit.Outcome.SUCCESS,
                         user_id,
                         origin.client_ip,
-                        "password and a newly enrolled authenticator",
+                        f"{_FIRST_FACTOR[challenge.method]} and a newly enrolled authenticator",
                     )
                     await audit.record(session, entry, now)
                 return Confirmation(codes, tokens)
@@ -163,10 +164,11 @@ class EnrolmentFlow:
         """Refuse to touch an active authenticator from a session that did not pass it."""
         if not account.mfa_enabled:
             return
-        amr = await self.deps.session_store.amr(
+        # The token's `amr` is the session's (we signed it); the row is still read because an
+        # ended session's access tokens stay valid until they expire.
+        if OTP not in caller.amr or not await self.deps.session_store.is_open(
             session, caller.session_id, account.user_id, self.deps.clock()
-        )
-        if amr is None or "otp" not in amr:
+        ):
             raise PermissionDenied(
                 "MFA_SESSION_REQUIRED",
                 "replacing the authenticator needs a session signed in with its code; "
@@ -198,6 +200,10 @@ class EnrolmentFlow:
         )
         await audit.record(session, entry, now)
         return codes
+
+
+# How the audit log names a challenge's first factor.
+_FIRST_FACTOR = {"pwd": "password", "oidc": "sign-in provider"}
 
 
 def _who() -> Unauthenticated:

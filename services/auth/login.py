@@ -6,9 +6,11 @@ Login:
 2. the password is checked (an unknown e-mail costs the same time and gets the same answer);
 3. with a correct password, the users service says who the person is now; blocked accounts are
    refused;
-4. accounts with TOTP get an `mfa` challenge; staff (manager, admin) without TOTP get an
-   `enroll` challenge, which allows only EnrollTotp/ConfirmTotp and yields tokens once TOTP is
-   confirmed, so they can never hold tokens without a second factor; everyone else gets tokens.
+4. the account gets tokens, or the challenge `challenges.second_step` asks for (an `mfa` one
+   for accounts with TOTP, an `enroll` one for staff without it).
+
+VerifyMfa answers an `mfa` challenge, whichever first factor opened it (a password here, or a
+sign-in provider in `oidc_login`).
 
 A correct password that leads to a challenge does not clear the failure count: only a completed
 sign-in does, so knowing the password does not buy unlimited guesses at the code.
@@ -16,46 +18,33 @@ sign-in does, so knowing the password does not buy unlimited guesses at the code
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.auth import audit, backup_codes, totp
 from services.auth.account_store import Account, normalise_email
+from services.auth.challenges import (
+    MfaChallenge,
+    amr_with_otp,
+    issue,
+    live_challenge,
+    second_step,
+    wrong_code,
+)
 from services.auth.deps import AuthDeps
 from services.auth.issuing import Origin, TokenPair
 from services.auth.principals import BLOCKED, refuse_blocked
-from services.auth.session_store import ENROLL, MFA, Challenge
+from services.auth.session_store import ENROLL, MFA
 from services.kit.errors import ResourceExhausted, UkmError, Unauthenticated
 
-PASSWORD = ("pwd",)
-PASSWORD_AND_OTP = ("pwd", "otp")
-
-
-@dataclass(frozen=True)
-class MfaChallenge:
-    """What the client passes to the second step."""
-
-    token: str
-    expires_at: datetime
-    enrollment_required: bool
-
-    def __repr__(self) -> str:
-        return f"MfaChallenge(enrollment_required={self.enrollment_required})"
+METHOD = "pwd"
+PASSWORD = (METHOD,)
 
 
 def bad_credentials() -> Unauthenticated:
     """The one answer for an unknown e-mail and a wrong password alike."""
     return Unauthenticated("wrong e-mail or password", reason="BAD_CREDENTIALS")
-
-
-def invalid_challenge() -> Unauthenticated:
-    """The answer for an unknown, used, expired or exhausted challenge."""
-    return Unauthenticated(
-        "this sign-in step has expired or was already used; sign in again",
-        reason="CHALLENGE_INVALID",
-    )
 
 
 class LoginFlow:
@@ -79,22 +68,23 @@ class LoginFlow:
                 )
                 await audit.record(session, entry, deps.clock())
             refuse_blocked(principal)
-        enroll = not account.mfa_enabled and principal.requires_mfa(
-            deps.settings.mfa_required_roles
+        purpose = second_step(
+            mfa_enabled=account.mfa_enabled,
+            requires_mfa=principal.requires_mfa(deps.settings.mfa_required_roles),
         )
         async with deps.sessions.begin() as session:
             now = deps.clock()
-            if account.mfa_enabled or enroll:
-                expires_at = now + timedelta(seconds=deps.settings.mfa_challenge_seconds)
-                token = await deps.session_store.open_challenge(
+            if purpose is not None:
+                challenge = await issue(
+                    deps,
                     session,
                     user_id=account.user_id,
-                    purpose=ENROLL if enroll else MFA,
-                    client_ip=origin.client_ip,
+                    purpose=purpose,
+                    method=METHOD,
+                    origin=origin,
                     now=now,
-                    expires_at=expires_at,
                 )
-                step = "TOTP enrolment" if enroll else "second factor"
+                step = "TOTP enrolment" if purpose == ENROLL else "second factor"
                 entry = audit.Entry(
                     audit.Kind.LOGIN_SUCCEEDED,
                     user_id=account.user_id,
@@ -102,9 +92,9 @@ class LoginFlow:
                     detail=f"password accepted; {step} required",
                 )
                 await audit.record(session, entry, now)
-                return MfaChallenge(token, expires_at, enrollment_required=enroll)
+                return challenge
             pair = await deps.minter.open_session(
-                session, principal, method="pwd", amr=PASSWORD, origin=origin, now=now
+                session, principal, method=METHOD, amr=PASSWORD, origin=origin, now=now
             )
             entry = audit.Entry(
                 audit.Kind.LOGIN_SUCCEEDED,
@@ -162,10 +152,10 @@ class LoginFlow:
     async def verify_mfa(
         self, challenge_token: str, *, totp_code: str, backup_code: str, origin: Origin
     ) -> TokenPair:
-        """Tokens for a login whose challenge is answered with a TOTP or backup code."""
+        """Tokens for a sign-in whose challenge is answered with a TOTP or backup code."""
         deps = self.deps
         async with deps.sessions.begin() as session:
-            challenge = await open_challenge(deps, session, challenge_token, MFA)
+            challenge = await live_challenge(deps, session, challenge_token, MFA)
             # The account row lock serialises attempts on one account (across replicas too),
             # so the throttle judges each attempt after the previous one was recorded.
             account = await deps.accounts.get(session, challenge.user_id, lock=True)
@@ -183,7 +173,12 @@ class LoginFlow:
                 principal = await deps.users.get_principal(challenge.user_id)
                 await deps.session_store.consume_challenge(session, challenge, now)
                 pair = await deps.minter.open_session(
-                    session, principal, method="pwd", amr=PASSWORD_AND_OTP, origin=origin, now=now
+                    session,
+                    principal,
+                    method=challenge.method,
+                    amr=amr_with_otp(challenge.method),
+                    origin=origin,
+                    now=now,
                 )
                 detail = "backup code" if backup_code else "authenticator code"
                 entry = audit.Entry(
@@ -236,40 +231,3 @@ class LoginFlow:
             await audit.record(session, entry, now)
             return True
         return False
-
-
-async def open_challenge(
-    deps: AuthDeps, session: AsyncSession, token: str, purpose: str
-) -> Challenge:
-    """The live challenge of `token` for `purpose` (locked), or CHALLENGE_INVALID."""
-    challenge = await deps.session_store.challenge(session, token)
-    if (
-        challenge is None
-        or challenge.purpose != purpose
-        or challenge.consumed_at is not None
-        or challenge.expires_at <= deps.clock()
-        or challenge.failures >= deps.settings.mfa_challenge_attempts
-    ):
-        raise invalid_challenge()
-    return challenge
-
-
-async def wrong_code(
-    deps: AuthDeps, session: AsyncSession, challenge: Challenge, origin: Origin, now: datetime
-) -> UkmError:
-    """Record a wrong code (it counts against the account) and return the error to answer."""
-    await deps.session_store.challenge_failed(session, challenge)
-    await deps.lockout.failed(
-        session,
-        kind=audit.Kind.MFA_FAILED,
-        user_id=challenge.user_id,
-        client_ip=origin.client_ip,
-        now=now,
-        detail="wrong or already used code",
-    )
-    left = deps.settings.mfa_challenge_attempts - challenge.failures - 1
-    if left <= 0:
-        return invalid_challenge()
-    return Unauthenticated(
-        f"wrong or already used code; {left} attempt(s) left", reason="MFA_CODE_INVALID"
-    )

@@ -8,9 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 from ukm.auth.v1 import auth_service_pb2 as pb
 
+from services.auth.challenges import MfaChallenge
 from services.auth.events import timestamp
 from services.auth.issuing import TokenPair
-from services.auth.login import MfaChallenge
 from services.kit.enums import EnumKeys
 
 EVENT_KIND = EnumKeys(pb.AuthEventKind.DESCRIPTOR)

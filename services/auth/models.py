@@ -82,20 +82,23 @@ refresh_tokens = sa.Table(
     sa.Index("refresh_tokens_by_session", "session_id"),
 )
 
-# Between a correct password and tokens: the second factor (purpose `mfa`) or, for staff
-# without TOTP, its enrolment (purpose `enroll`).
+# Between a first factor (password or sign-in provider) and tokens: the second factor (purpose
+# `mfa`) or, for staff without TOTP, its enrolment (purpose `enroll`).
 mfa_challenges = sa.Table(
     "mfa_challenges",
     metadata,
     sa.Column("token_hash", sa.Text, primary_key=True),
     sa.Column("user_id", UUID(as_uuid=False), nullable=False),
     sa.Column("purpose", sa.Text, nullable=False),
+    # The first factor, "pwd" or "oidc" (the method of the session the challenge opens).
+    sa.Column("method", sa.Text, nullable=False, server_default="pwd"),
     sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
     sa.Column("client_ip", sa.Text, nullable=False, server_default=""),
     _at("created_at", nullable=False),
     _at("expires_at", nullable=False),
     _at("consumed_at"),
     sa.CheckConstraint("purpose IN ('mfa', 'enroll')", name="mfa_challenges_purpose"),
+    sa.CheckConstraint("method IN ('pwd', 'oidc')", name="mfa_challenges_method"),
 )
 
 password_resets = sa.Table(

@@ -9,23 +9,29 @@ the code, and maps the provider's subject to a UKM user:
   for the mailbox, as a reset link would);
 - otherwise a new pending applicant is created.
 
-Staff accounts (manager, admin) need TOTP, which this flow cannot ask for (the contract's
-FinishOidcLogin has no challenge), so they are refused here and sign in with password and code.
+The provider's word is a first factor like a password: an account with TOTP, and staff (manager,
+admin) without it, get the challenge a password login would (`challenges.second_step`), answered
+with VerifyMfa or EnrollTotp/ConfirmTotp, and the session it opens is an "oidc" one. Staff with no
+password account have nowhere to keep an authenticator yet, so they are refused (MFA_REQUIRED).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.auth import audit
+from services.auth.challenges import MfaChallenge, issue, second_step
 from services.auth.deps import AuthDeps
 from services.auth.issuing import Origin, TokenPair
-from services.auth.oidc import OidcClient, OidcError, OidcFailure, OidcIdentity, OidcProviderConfig
+from services.auth.oidc import OidcClient
+from services.auth.oidc_protocol import OidcError, OidcFailure, OidcIdentity, OidcProviderConfig
 from services.auth.oidc_store import OidcStore
-from services.auth.principals import Principal
+from services.auth.principals import BLOCKED, Principal, refuse_blocked
+from services.auth.session_store import ENROLL
 from services.auth.settings import AuthSettings
 from services.kit.errors import (
     FailedPrecondition,
@@ -35,7 +41,8 @@ from services.kit.errors import (
     Unavailable,
 )
 
-OIDC = ("oidc",)
+METHOD = "oidc"
+OIDC = (METHOD,)
 _UNREACHABLE = (OidcFailure.PROVIDER_UNREACHABLE, OidcFailure.DISCOVERY_FAILED)
 
 
@@ -100,8 +107,11 @@ class OidcLoginFlow:
             )
         return authorization.url, authorization.state
 
-    async def finish(self, code: str, state: str, origin: Origin) -> tuple[TokenPair, bool]:
-        """Tokens for the person the provider vouched for, and whether they are new."""
+    async def finish(
+        self, code: str, state: str, origin: Origin
+    ) -> tuple[TokenPair | MfaChallenge, bool]:
+        """Tokens for the person the provider vouched for (or the challenge that stands between
+        them), and whether the person is new."""
         deps = self.deps
         async with deps.sessions.begin() as session:
             pending = await self.store.take(session, state)
@@ -117,25 +127,56 @@ class OidcLoginFlow:
             await self._record(None, origin, f"refused: {failure.reason.value}")
             raise _error(failure) from None
         principal, created = await self._principal(identity)
-        if principal.requires_mfa(deps.settings.mfa_required_roles):
-            await self._record(principal.user_id, origin, "refused: staff need TOTP")
-            raise FailedPrecondition(
-                "MFA_REQUIRED",
-                "staff accounts sign in with e-mail, password and an authenticator code",
-            )
+        if principal.status == BLOCKED:
+            await self._record(principal.user_id, origin, "refused: account blocked")
+            refuse_blocked(principal)
         async with deps.sessions.begin() as session:
             now = deps.clock()
-            pair = await deps.minter.open_session(
-                session, principal, method="oidc", amr=OIDC, origin=origin, now=now
+            account = await deps.accounts.get(session, principal.user_id)
+            purpose = second_step(
+                mfa_enabled=account is not None and account.mfa_enabled,
+                requires_mfa=principal.requires_mfa(deps.settings.mfa_required_roles),
             )
-            entry = audit.Entry(
-                audit.Kind.OIDC_LOGIN,
+            # TOTP secrets live with password accounts; without one, staff cannot enrol here.
+            if not (purpose == ENROLL and account is None):
+                result = await self._sign_in(session, principal, purpose, created, origin, now)
+                return result, created
+        await self._record(principal.user_id, origin, "refused: staff need TOTP, no account")
+        raise FailedPrecondition(
+            "MFA_REQUIRED",
+            "staff accounts need an authenticator app, which is kept with an e-mail and password "
+            "sign-in, and this account has none; please sign in through the bot",
+        )
+
+    async def _sign_in(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        purpose: str | None,
+        created: bool,
+        origin: Origin,
+        now: datetime,
+    ) -> TokenPair | MfaChallenge:
+        """Tokens, or the challenge of `purpose`, for a person the provider vouched for."""
+        if purpose is not None:
+            challenge = await issue(
+                self.deps,
+                session,
                 user_id=principal.user_id,
-                client_ip=origin.client_ip,
-                detail="first login: user created" if created else "signed in",
+                purpose=purpose,
+                method=METHOD,
+                origin=origin,
+                now=now,
             )
-            await audit.record(session, entry, now)
-        return pair, created
+            step = "TOTP enrolment" if purpose == ENROLL else "second factor"
+            await self._note(session, principal.user_id, origin, f"{step} required", now)
+            return challenge
+        pair = await self.deps.minter.open_session(
+            session, principal, method=METHOD, amr=OIDC, origin=origin, now=now
+        )
+        done = "first login: user created" if created else "signed in"
+        await self._note(session, principal.user_id, origin, done, now)
+        return pair
 
     async def _principal(self, identity: OidcIdentity) -> tuple[Principal, bool]:
         """The UKM person behind `identity`, linking or creating one on a first login."""
@@ -168,11 +209,23 @@ class OidcLoginFlow:
         return principal, created
 
     async def _record(self, user_id: str | None, origin: Origin, detail: str) -> None:
+        """Note an OIDC login event in a transaction of its own."""
         async with self.deps.sessions.begin() as session:
-            entry = audit.Entry(
-                audit.Kind.OIDC_LOGIN, user_id=user_id, client_ip=origin.client_ip, detail=detail
-            )
-            await audit.record(session, entry, self.deps.clock())
+            await self._note(session, user_id, origin, detail, self.deps.clock())
+
+    async def _note(
+        self,
+        session: AsyncSession,
+        user_id: str | None,
+        origin: Origin,
+        detail: str,
+        now: datetime,
+    ) -> None:
+        """Note an OIDC login event in the caller's transaction."""
+        entry = audit.Entry(
+            audit.Kind.OIDC_LOGIN, user_id=user_id, client_ip=origin.client_ip, detail=detail
+        )
+        await audit.record(session, entry, now)
 
 
 def _display_name(identity: OidcIdentity) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.auth import models
-from services.auth.oidc import OidcAuthorization
+from services.auth.oidc_protocol import OidcAuthorization
 from services.auth.refresh_tokens import token_hash
 from services.kit.crypto import Keyring, bind
 

@@ -45,11 +45,13 @@ class Presented:
 
 @dataclass(frozen=True)
 class Challenge:
-    """A pending second step of a login."""
+    """A pending second step of a sign-in."""
 
     token_hash: str
     user_id: str
     purpose: str
+    # The first factor that opened it ("pwd" or "oidc"): the method of the session it opens.
+    method: str
     failures: int
     expires_at: datetime
     consumed_at: datetime | None
@@ -200,21 +202,20 @@ class SessionStore:
         )
         return len(result.all())
 
-    async def amr(
+    async def is_open(
         self, session: AsyncSession, session_id: str, user_id: str, now: datetime
-    ) -> tuple[str, ...] | None:
-        """How the open session `session_id` of `user_id` was authenticated; None if it is not
-        an open session of that person."""
+    ) -> bool:
+        """Whether `session_id` is an open (not ended, not expired) session of `user_id`."""
         table = models.sessions
-        amr = await session.scalar(
-            sa.select(table.c.amr).where(
+        found = await session.scalar(
+            sa.select(sa.literal(True)).where(
                 table.c.id == session_id,
                 table.c.user_id == user_id,
                 table.c.revoked_at.is_(None),
                 table.c.expires_at > now,
             )
         )
-        return None if amr is None else tuple(amr)
+        return bool(found)
 
     async def owner(self, session: AsyncSession, session_id: str) -> str | None:
         """The user a session belongs to, or None if there is no such session."""
@@ -243,6 +244,7 @@ class SessionStore:
         *,
         user_id: str,
         purpose: str,
+        method: str,
         client_ip: str,
         now: datetime,
         expires_at: datetime,
@@ -254,6 +256,7 @@ class SessionStore:
                 token_hash=token_hash(token),
                 user_id=user_id,
                 purpose=purpose,
+                method=method,
                 client_ip=client_ip,
                 created_at=now,
                 expires_at=expires_at,
@@ -281,6 +284,7 @@ class SessionStore:
             token_hash=row["token_hash"],
             user_id=row["user_id"],
             purpose=row["purpose"],
+            method=row["method"],
             failures=row["failures"],
             expires_at=row["expires_at"],
             consumed_at=row["consumed_at"],

@@ -28,11 +28,8 @@ from services.kit.settings import Settings
 from services.users import models
 from services.users.api import UserApi
 from services.users.directory_api import DirectoryApi
-from services.users.directory_store import (
-    DirectoryStore,
-    MeshRequestReferences,
-    RequestReferences,
-)
+from services.users.directory_references import MeshRequestReferences, RequestReferences
+from services.users.directory_store import DirectoryStore
 from services.users.invite_store import InviteStore
 from services.users.people_store import PeopleStore
 from services.users.privacy import Sealer

@@ -22,14 +22,10 @@ from services.kit.errors import InvalidArgument, PermissionDenied
 from services.kit.paging import decode_token, encode_token, filters_fingerprint, page_size
 from services.users import addresses as rules
 from services.users.addresses import BindingStatus, Level
-from services.users.directory_store import (
-    KINDS,
-    After,
-    DirectoryStore,
-    Row,
-    binding_proto,
-    grant_proto,
-)
+from services.users.binding_grants import grant_proto
+from services.users.binding_store import binding_proto
+from services.users.directory_sql import KINDS, After, Row
+from services.users.directory_store import DirectoryStore
 
 Context: TypeAlias = grpc.aio.ServicerContext
 _STATUS = {
@@ -54,7 +50,7 @@ class DirectoryApi(rpc.DirectoryServiceServicer):
         """A new yard (its name unique however it is spelt)."""
         values = {**_name(request.name), **_point(request.location)}
         values["description"] = request.description.strip()
-        row = await self.store.create(Level.YARD, values, self.clock())
+        row = await self.store.places.create(Level.YARD, values, self.clock())
         return pb.CreateYardResponse(yard=yard_proto(row))
 
     async def UpdateYard(
@@ -84,7 +80,7 @@ class DirectoryApi(rpc.DirectoryServiceServicer):
         self, request: pb.PurgeYardRequest, context: Context
     ) -> pb.PurgeYardResponse:
         """Remove a deleted yard that nothing references any more."""
-        await self.store.purge(Level.YARD, request.yard_id)
+        await self.store.places.purge(Level.YARD, request.yard_id)
         return pb.PurgeYardResponse()
 
     async def ListYards(
@@ -115,7 +111,7 @@ class DirectoryApi(rpc.DirectoryServiceServicer):
             "entrances": request.entrances,
             "floors": request.floors,
         }
-        row = await self.store.create(Level.BUILDING, values, self.clock())
+        row = await self.store.places.create(Level.BUILDING, values, self.clock())
         return pb.CreateBuildingResponse(building=building_proto(row))
 
     async def UpdateBuilding(
@@ -147,7 +143,7 @@ class DirectoryApi(rpc.DirectoryServiceServicer):
         self, request: pb.PurgeBuildingRequest, context: Context
     ) -> pb.PurgeBuildingResponse:
         """Remove a deleted building that nothing references any more."""
-        await self.store.purge(Level.BUILDING, request.building_id)
+        await self.store.places.purge(Level.BUILDING, request.building_id)
         return pb.PurgeBuildingResponse()
 
     async def ListBuildings(
@@ -184,7 +180,9 @@ class DirectoryApi(rpc.DirectoryServiceServicer):
         def fits(building: Row) -> None:
             _check_placement(values, building)
 
-        row = await self.store.create(Level.APARTMENT, values, self.clock(), check_parent=fits)
+        row = await self.store.places.create(
+            Level.APARTMENT, values, self.clock(), check_parent=fits
+        )
         return pb.CreateApartmentResponse(apartment=apartment_proto(row))
 
     async def CreateApartmentRange(
@@ -211,7 +209,7 @@ class DirectoryApi(rpc.DirectoryServiceServicer):
                 for a in planned
             ]
 
-        rows = await self.store.create_apartments(request.building_id, plan, self.clock())
+        rows = await self.store.places.create_apartments(request.building_id, plan, self.clock())
         return pb.CreateApartmentRangeResponse(apartments=[apartment_proto(r) for r in rows])
 
     async def UpdateApartment(
@@ -247,7 +245,7 @@ class DirectoryApi(rpc.DirectoryServiceServicer):
         self, request: pb.PurgeApartmentRequest, context: Context
     ) -> pb.PurgeApartmentResponse:
         """Remove a deleted apartment that nothing references any more."""
-        await self.store.purge(Level.APARTMENT, request.apartment_id)
+        await self.store.places.purge(Level.APARTMENT, request.apartment_id)
         return pb.PurgeApartmentResponse()
 
     async def ListApartments(
@@ -272,7 +270,7 @@ class DirectoryApi(rpc.DirectoryServiceServicer):
         self, request: pb.RequestApartmentBindingRequest, context: Context
     ) -> pb.RequestApartmentBindingResponse:
         """The caller asks to be bound to an apartment; a manager decides."""
-        row = await self.store.request_binding(
+        row = await self.store.bindings.request_binding(
             _person(current_caller()),
             request.apartment_id,
             owner=request.owner,
@@ -289,7 +287,7 @@ class DirectoryApi(rpc.DirectoryServiceServicer):
         status = _STATUS.get(request.status)
 
         async def fetch(limit: int, after: After) -> list[Row]:
-            return await self.store.list_bindings(
+            return await self.store.bindings.list_bindings(
                 status=status,
                 user_id=user_id,
                 apartment_id=request.apartment_id or None,
@@ -306,7 +304,7 @@ class DirectoryApi(rpc.DirectoryServiceServicer):
         self, request: pb.DecideApartmentBindingRequest, context: Context
     ) -> pb.DecideApartmentBindingResponse:
         """A manager approves or rejects a pending binding; the resident is told."""
-        row = await self.store.decide_binding(
+        row = await self.store.bindings.decide_binding(
             request.binding_id,
             approve=request.approve,
             reason=request.reason,
@@ -321,7 +319,7 @@ class DirectoryApi(rpc.DirectoryServiceServicer):
         self, request: pb.GrantYardRequest, context: Context
     ) -> pb.GrantYardResponse:
         """Give a person access to a whole yard."""
-        row = await self.store.grant_yard(
+        row = await self.store.grants.grant_yard(
             request.user_id, request.yard_id, current_caller().user_id or "", self.clock()
         )
         return pb.GrantYardResponse(grant=grant_proto(row))
@@ -330,7 +328,7 @@ class DirectoryApi(rpc.DirectoryServiceServicer):
         self, request: pb.RevokeYardGrantRequest, context: Context
     ) -> pb.RevokeYardGrantResponse:
         """Take a yard grant back."""
-        await self.store.revoke_yard_grant(request.grant_id)
+        await self.store.grants.revoke_yard_grant(request.grant_id)
         return pb.RevokeYardGrantResponse()
 
     async def ListYardGrants(
@@ -340,7 +338,7 @@ class DirectoryApi(rpc.DirectoryServiceServicer):
         user_id = _scope(current_caller(), request.user_id, "yard grants")
 
         async def fetch(limit: int, after: After) -> list[Row]:
-            return await self.store.list_grants(
+            return await self.store.grants.list_grants(
                 user_id=user_id, yard_id=request.yard_id or None, limit=limit, after=after
             )
 
@@ -361,7 +359,7 @@ class DirectoryApi(rpc.DirectoryServiceServicer):
             raise PermissionDenied(
                 "NOT_YOUR_ADDRESSES", "you may only see the addresses you may file for yourself"
             )
-        reach = await self.store.resolve(request.user_id)
+        reach = await self.store.reach.resolve(request.user_id)
         return pb.ResolveAddressesResponse(
             addresses=[
                 directory_pb2.ResolvedAddress(
@@ -385,8 +383,8 @@ class DirectoryApi(rpc.DirectoryServiceServicer):
         check: Callable[[Row, Row | None], None] | None = None,
     ) -> Row:
         if not changes:
-            return await self.store.get(level, object_id)
-        return await self.store.update(level, object_id, changes, self.clock(), check=check)
+            return await self.store.places.get(level, object_id)
+        return await self.store.places.update(level, object_id, changes, self.clock(), check=check)
 
     async def _listing(
         self,
@@ -403,7 +401,7 @@ class DirectoryApi(rpc.DirectoryServiceServicer):
         order = KINDS[level].order
 
         async def fetch(limit: int, after: After) -> list[Row]:
-            return await self.store.list_objects(
+            return await self.store.places.list_objects(
                 level,
                 parent_id=parent_id,
                 search=search or None,

@@ -3,8 +3,10 @@
 Erasure keeps the id (requests, history and audit keep pointing at it) and drops what
 identifies the person: name → "Deleted user", phone, e-mail and Telegram id cleared,
 specialisations and documents erased, the account blocked so no token is ever issued again.
-Roles stay, since history reads "executor" or "resident" next to the id. Apartment bindings
-and yard grants stay too: they say which flat a request came from, not who lives there now.
+Roles stay, since history reads "executor" or "resident" next to the id. Approved apartment
+bindings and yard grants stay too: they say which flat a request came from, not who lives there
+now. Pending binding requests are rejected ("account deleted") and managers' reasons on the
+person's bindings are cleared.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.kit.db import session_factory, transaction
 from services.users import audit, events, models, person_rows
-from services.users.directory_store import bindings_of
+from services.users.binding_reach import bindings_of
+from services.users.binding_store import forget_user
 from services.users.invite_store import invites_of
 from services.users.people import ANONYMIZED_NAME, Person
 from services.users.privacy import Sealer
@@ -88,6 +91,7 @@ class RightsStore:
                 )
             )
             await erase_documents(session, user_id, now)
+            await forget_user(session, user_id, now)
             await session.execute(
                 sa.update(models.verifications)
                 .where(models.verifications.c.user_id == user_id)

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from services.kit.db import session_factory, transaction
 from services.kit.errors import NotFound
 from services.users import audit, events, models, person_rows, sql, verification
-from services.users.directory_store import approve_pending_bindings
+from services.users.binding_store import approve_pending_bindings
 from services.users.people import Person, require_not_anonymized
 from services.users.privacy import Sealer
 from services.users.verification import DocumentRecord, VerificationRecord

@@ -221,3 +221,15 @@ async def test_replacing_an_authenticator_needs_a_session_that_passed_it(
     as_verified = bearer(tokens.access_token)
     replacement = await service.stub.EnrollTotp(pb.EnrollTotpRequest(), metadata=as_verified)
     assert replacement.secret != enrolment.secret
+
+
+async def test_an_ended_session_cannot_replace_the_authenticator(service: AuthService) -> None:
+    _, secret, _ = await service.enrolled_staff(EMAIL, "manager")
+    # The next step's code: moving the clock would make the new tokens look not yet valid.
+    code = totp.code_at(secret, service.clock() + timedelta(seconds=30))
+    tokens = await verify(service, await challenge(service), code=code)
+    await service.stub.Logout(pb.LogoutRequest(refresh_token=tokens.refresh_token))
+    # Its access token still passes the kit's checks until it expires, but not this one.
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await service.stub.EnrollTotp(pb.EnrollTotpRequest(), metadata=bearer(tokens.access_token))
+    assert reason_of(error.value) == "MFA_SESSION_REQUIRED"

@@ -17,9 +17,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from services.auth.oidc import (
+from services.auth.oidc import OidcClient
+from services.auth.oidc_protocol import (
     OidcAuthorization,
-    OidcClient,
     OidcError,
     OidcFailure,
     OidcIdentity,

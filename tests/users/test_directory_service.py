@@ -20,7 +20,7 @@ from ukm.users.v1 import directory_service_pb2 as pb
 from ukm.users.v1 import directory_service_pb2_grpc as rpc
 
 from services.kit.channels import MeshChannels
-from services.users.directory_store import MeshRequestReferences
+from services.users.directory_references import MeshRequestReferences
 from tests.requests.factories import create_request
 from tests.support.identity import Person, person, test_issuer
 from tests.support.services import (

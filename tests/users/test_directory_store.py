@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from ukm.events.v1 import envelope_pb2
 from ukm.requests.v1 import request_pb2
 from ukm.requests.v1 import requests_service_pb2 as requests_pb
@@ -23,7 +24,7 @@ from ukm.users.v1 import events_pb2
 
 from mesh.topology import load_topology
 from services.kit.channels import MeshChannels
-from services.kit.db import create_engine, migrate_async, transaction
+from services.kit.db import create_engine, migrate_async, session_factory, transaction
 from services.kit.errors import AlreadyExists, FailedPrecondition, NotFound, Unavailable
 from services.kit.server import Server
 from services.kit.settings import Settings
@@ -36,12 +37,10 @@ from services.users.addresses import (
     number_order,
     text_key,
 )
-from services.users.directory_store import (
-    DirectoryStore,
-    MeshRequestReferences,
-    approve_pending_bindings,
-    bindings_of,
-)
+from services.users.binding_reach import bindings_of
+from services.users.binding_store import approve_pending_bindings
+from services.users.directory_references import MeshRequestReferences
+from services.users.directory_store import DirectoryStore
 from tests.requests.factories import create_request
 from tests.support.identity import person, test_issuer
 from tests.support.services import direct_channel, running_requests, service_settings
@@ -65,12 +64,23 @@ async def migrated(database_url: str) -> str:
 
 
 @pytest.fixture
-async def store(migrated: str) -> AsyncIterator[DirectoryStore]:
+async def engine(migrated: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(migrated, pool_size=2)
     try:
-        yield DirectoryStore(engine, NoRequests())
+        yield engine
     finally:
         await engine.dispose()
+
+
+@pytest.fixture
+def store(engine: AsyncEngine) -> DirectoryStore:
+    return DirectoryStore(engine, NoRequests())
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Transactions of other code (verification, export) that call the directory's hooks."""
+    return session_factory(engine)
 
 
 # --- builders ---------------------------------------------------------------------------------
@@ -78,7 +88,7 @@ async def store(migrated: str) -> AsyncIterator[DirectoryStore]:
 
 async def yard(store: DirectoryStore, name: str = "ЖК Olmazor") -> dict[str, Any]:
     values = {"name": name, "name_key": text_key(name), "description": "", **TASHKENT}
-    return dict(await store.create(Level.YARD, values, NOW))
+    return dict(await store.places.create(Level.YARD, values, NOW))
 
 
 async def building(
@@ -92,7 +102,7 @@ async def building(
         "floors": size.get("floors", 9),
         **TASHKENT,
     }
-    return dict(await store.create(Level.BUILDING, values, NOW))
+    return dict(await store.places.create(Level.BUILDING, values, NOW))
 
 
 async def apartment(
@@ -109,7 +119,7 @@ async def apartment(
         "area_dm2": None,
         **details,
     }
-    return dict(await store.create(Level.APARTMENT, values, NOW))
+    return dict(await store.places.create(Level.APARTMENT, values, NOW))
 
 
 async def chain(store: DirectoryStore) -> tuple[str, str, str]:
@@ -199,7 +209,7 @@ async def test_children_need_an_existing_active_parent(store: DirectoryStore) ->
     y = await yard(store)
     with pytest.raises(NotFound):
         await building(store, str(uuid.uuid4()))
-    await store.update(Level.YARD, y["id"], {"active": False}, NOW)
+    await store.places.update(Level.YARD, y["id"], {"active": False}, NOW)
     with pytest.raises(FailedPrecondition) as caught:
         await building(store, y["id"])
     assert caught.value.reason == "PARENT_INACTIVE"
@@ -219,7 +229,7 @@ async def test_check_parent_sees_the_parent_row(store: DirectoryStore) -> None:
         "rooms": None,
         "area_dm2": 5430,
     }
-    row = await store.create(
+    row = await store.places.create(
         Level.APARTMENT, values, NOW, check_parent=lambda p: seen.append(p["floors"])
     )
     assert seen == [5] and row["area_dm2"] == 5430
@@ -229,7 +239,9 @@ async def test_rename_onto_another_name_is_refused(store: DirectoryStore) -> Non
     await yard(store, "Alpha")
     beta = await yard(store, "Beta")
     with pytest.raises(AlreadyExists):
-        await store.update(Level.YARD, beta["id"], {"name": "Alpha", "name_key": "alpha"}, NOW)
+        await store.places.update(
+            Level.YARD, beta["id"], {"name": "Alpha", "name_key": "alpha"}, NOW
+        )
 
 
 async def test_a_building_cannot_shrink_below_its_apartments(store: DirectoryStore) -> None:
@@ -237,15 +249,15 @@ async def test_a_building_cannot_shrink_below_its_apartments(store: DirectorySto
     b = await building(store, y["id"], entrances=4, floors=9)
     await apartment(store, b["id"], "100", entrance=3, floor=7)
     with pytest.raises(FailedPrecondition) as caught:
-        await store.update(Level.BUILDING, b["id"], {"floors": 6}, NOW)
+        await store.places.update(Level.BUILDING, b["id"], {"floors": 6}, NOW)
     assert caught.value.reason == "APARTMENTS_OUTSIDE"
-    assert (await store.update(Level.BUILDING, b["id"], {"floors": 7}, NOW))["floors"] == 7
+    assert (await store.places.update(Level.BUILDING, b["id"], {"floors": 7}, NOW))["floors"] == 7
 
 
 async def test_updates_stamp_updated_at(store: DirectoryStore) -> None:
     y = await yard(store)
     later = NOW + timedelta(hours=1)
-    row = await store.update(Level.YARD, y["id"], {"description": "phase 2"}, later)
+    row = await store.places.update(Level.YARD, y["id"], {"description": "phase 2"}, later)
     assert (row["created_at"], row["updated_at"]) == (NOW, later)
 
 
@@ -257,7 +269,7 @@ async def test_listing_runs_in_natural_number_order_with_paging(store: Directory
     seen: list[str] = []
     after = None
     while True:
-        page = await store.list_objects(
+        page = await store.places.list_objects(
             Level.APARTMENT,
             parent_id=b["id"],
             search=None,
@@ -279,7 +291,7 @@ async def test_search_is_case_and_script_tolerant(store: DirectoryStore) -> None
     await building(store, y["id"], "ул. Чиланзар, 12")
 
     async def found(key: str) -> list[str]:
-        rows = await store.list_objects(
+        rows = await store.places.list_objects(
             Level.BUILDING,
             parent_id=None,
             search=key,
@@ -298,7 +310,7 @@ async def test_listing_hides_what_sits_under_a_deleted_parent(store: DirectorySt
     y_id, b_id, _ = await chain(store)
 
     async def visible(include_inactive: bool) -> int:
-        rows = await store.list_objects(
+        rows = await store.places.list_objects(
             Level.APARTMENT,
             parent_id=b_id,
             search=None,
@@ -309,7 +321,7 @@ async def test_listing_hides_what_sits_under_a_deleted_parent(store: DirectorySt
         return len(rows)
 
     assert await visible(False) == 1
-    await store.update(Level.YARD, y_id, {"active": False}, NOW)
+    await store.places.update(Level.YARD, y_id, {"active": False}, NOW)
     assert await visible(False) == 0
     assert await visible(True) == 1
 
@@ -341,7 +353,7 @@ def plan_numbers(first: int, last: int) -> Any:
 async def test_a_range_is_created_whole_and_sorted(store: DirectoryStore) -> None:
     y = await yard(store)
     b = await building(store, y["id"])
-    rows = await store.create_apartments(b["id"], plan_numbers(1, 120), NOW)
+    rows = await store.places.create_apartments(b["id"], plan_numbers(1, 120), NOW)
     assert [r["number"] for r in rows] == [str(n) for n in range(1, 121)]
 
 
@@ -352,8 +364,8 @@ async def test_the_plan_sees_existing_numbers_and_nothing_half_applies(
     b = await building(store, y["id"])
     await apartment(store, b["id"], "60")
     with pytest.raises(AlreadyExists):
-        await store.create_apartments(b["id"], plan_numbers(1, 120), NOW)
-    rows = await store.list_objects(
+        await store.places.create_apartments(b["id"], plan_numbers(1, 120), NOW)
+    rows = await store.places.list_objects(
         Level.APARTMENT,
         parent_id=b["id"],
         search=None,
@@ -367,9 +379,9 @@ async def test_the_plan_sees_existing_numbers_and_nothing_half_applies(
 async def test_a_range_goes_only_into_an_active_building(store: DirectoryStore) -> None:
     y = await yard(store)
     b = await building(store, y["id"])
-    await store.update(Level.BUILDING, b["id"], {"active": False}, NOW)
+    await store.places.update(Level.BUILDING, b["id"], {"active": False}, NOW)
     with pytest.raises(FailedPrecondition):
-        await store.create_apartments(b["id"], plan_numbers(1, 3), NOW)
+        await store.places.create_apartments(b["id"], plan_numbers(1, 3), NOW)
 
 
 # --- bindings ---------------------------------------------------------------------------------
@@ -380,7 +392,7 @@ async def test_binding_request_is_pending_and_announced(
 ) -> None:
     _, _, a_id = await chain(store)
     resident = user()
-    row = await store.request_binding(resident, a_id, owner=True, primary=False, now=NOW)
+    row = await store.bindings.request_binding(resident, a_id, owner=True, primary=False, now=NOW)
     assert (row["status"], row["is_owner"], row["is_primary"]) == ("pending", True, False)
     [(subject, event)] = await events(migrated)
     assert subject == "ukm.users.apartment_binding_requested"
@@ -392,21 +404,25 @@ async def test_binding_twice_is_refused_but_again_after_rejection_is_fine(
 ) -> None:
     _, _, a_id = await chain(store)
     resident = user()
-    first = await store.request_binding(resident, a_id, owner=False, primary=False, now=NOW)
+    first = await store.bindings.request_binding(
+        resident, a_id, owner=False, primary=False, now=NOW
+    )
     with pytest.raises(AlreadyExists):
-        await store.request_binding(resident, a_id, owner=False, primary=False, now=NOW)
-    await store.decide_binding(
+        await store.bindings.request_binding(resident, a_id, owner=False, primary=False, now=NOW)
+    await store.bindings.decide_binding(
         first["id"], approve=False, reason="not on the lease", decided_by=user(), now=NOW
     )
-    again = await store.request_binding(resident, a_id, owner=False, primary=False, now=NOW)
+    again = await store.bindings.request_binding(
+        resident, a_id, owner=False, primary=False, now=NOW
+    )
     assert again["status"] == "pending"
 
 
 async def test_binding_to_an_apartment_out_of_use_is_refused(store: DirectoryStore) -> None:
     _, b_id, a_id = await chain(store)
-    await store.update(Level.BUILDING, b_id, {"active": False}, NOW)
+    await store.places.update(Level.BUILDING, b_id, {"active": False}, NOW)
     with pytest.raises(FailedPrecondition) as caught:
-        await store.request_binding(user(), a_id, owner=False, primary=False, now=NOW)
+        await store.bindings.request_binding(user(), a_id, owner=False, primary=False, now=NOW)
     assert caught.value.reason == "APARTMENT_INACTIVE"
 
 
@@ -416,26 +432,28 @@ async def test_decisions_settle_one_primary_apartment(store: DirectoryStore, mig
     a1 = await apartment(store, b["id"], "1")
     a2 = await apartment(store, b["id"], "2")
     resident, manager = user(), user()
-    first = await store.request_binding(resident, a1["id"], owner=False, primary=False, now=NOW)
-    second = await store.request_binding(
+    first = await store.bindings.request_binding(
+        resident, a1["id"], owner=False, primary=False, now=NOW
+    )
+    second = await store.bindings.request_binding(
         resident, a2["id"], owner=True, primary=True, now=NOW + timedelta(minutes=1)
     )
 
-    decided = await store.decide_binding(
+    decided = await store.bindings.decide_binding(
         first["id"], approve=True, reason="", decided_by=manager, now=NOW
     )
     assert decided["is_primary"] and decided["decided_by"] == manager
-    decided = await store.decide_binding(
+    decided = await store.bindings.decide_binding(
         second["id"], approve=True, reason="", decided_by=manager, now=NOW
     )
     assert decided["is_primary"]  # it asked to be primary: it takes over
-    rows = await store.list_bindings(
+    rows = await store.bindings.list_bindings(
         status=None, user_id=resident, apartment_id=None, limit=10, after=None
     )
     assert [r["is_primary"] for r in rows] == [False, True]
 
     with pytest.raises(FailedPrecondition) as caught:
-        await store.decide_binding(
+        await store.bindings.decide_binding(
             second["id"], approve=False, reason="x", decided_by=manager, now=NOW
         )
     assert caught.value.reason == "BINDING_ALREADY_DECIDED"
@@ -446,7 +464,7 @@ async def test_decisions_settle_one_primary_apartment(store: DirectoryStore, mig
 
 async def test_unknown_binding_is_not_found(store: DirectoryStore) -> None:
     with pytest.raises(NotFound):
-        await store.decide_binding(
+        await store.bindings.decide_binding(
             str(uuid.uuid4()), approve=True, reason="", decided_by="", now=NOW
         )
 
@@ -455,14 +473,14 @@ async def test_listing_bindings_filters_and_pages(store: DirectoryStore) -> None
     _, _, a_id = await chain(store)
     people = [user() for _ in range(3)]
     for offset, person_id in enumerate(people):
-        await store.request_binding(
+        await store.bindings.request_binding(
             person_id, a_id, owner=False, primary=False, now=NOW + timedelta(minutes=offset)
         )
-    page = await store.list_bindings(
+    page = await store.bindings.list_bindings(
         status=BindingStatus.PENDING, user_id=None, apartment_id=a_id, limit=2, after=None
     )
     assert [r["user_id"] for r in page] == people[:2]
-    rest = await store.list_bindings(
+    rest = await store.bindings.list_bindings(
         status=BindingStatus.PENDING,
         user_id=None,
         apartment_id=a_id,
@@ -470,29 +488,31 @@ async def test_listing_bindings_filters_and_pages(store: DirectoryStore) -> None
         after=[page[-1]["created_at"], page[-1]["id"]],
     )
     assert [r["user_id"] for r in rest] == people[2:]
-    none = await store.list_bindings(
+    none = await store.bindings.list_bindings(
         status=BindingStatus.APPROVED, user_id=None, apartment_id=None, limit=2, after=None
     )
     assert none == []
 
 
 async def test_verification_approves_every_pending_binding_in_its_transaction(
-    store: DirectoryStore, migrated: str
+    store: DirectoryStore, sessions: async_sessionmaker[AsyncSession], migrated: str
 ) -> None:
     y = await yard(store)
     b = await building(store, y["id"])
     a1, a2 = await apartment(store, b["id"], "1"), await apartment(store, b["id"], "2")
     resident, manager = user(), user()
-    older = await store.request_binding(resident, a1["id"], owner=False, primary=False, now=NOW)
-    newer = await store.request_binding(
+    older = await store.bindings.request_binding(
+        resident, a1["id"], owner=False, primary=False, now=NOW
+    )
+    newer = await store.bindings.request_binding(
         resident, a2["id"], owner=False, primary=True, now=NOW + timedelta(minutes=1)
     )
-    async with transaction(store.sessions) as session:
+    async with transaction(sessions) as session:
         ids = await approve_pending_bindings(session, resident, manager, NOW)
     assert ids == [older["id"], newer["id"]]
     rows = {
         r["id"]: r
-        for r in await store.list_bindings(
+        for r in await store.bindings.list_bindings(
             status=None, user_id=resident, apartment_id=None, limit=10, after=None
         )
     }
@@ -501,34 +521,38 @@ async def test_verification_approves_every_pending_binding_in_its_transaction(
     decided = [e for s, e in await events(migrated) if s.endswith("binding_decided")]
     assert sorted(e.binding.id for e in decided) == sorted(ids)
 
-    async with transaction(store.sessions) as session:
+    async with transaction(sessions) as session:
         assert await approve_pending_bindings(session, resident, manager, NOW) == []
 
 
-async def test_approval_rolls_back_with_the_callers_transaction(store: DirectoryStore) -> None:
+async def test_approval_rolls_back_with_the_callers_transaction(
+    store: DirectoryStore, sessions: async_sessionmaker[AsyncSession]
+) -> None:
     _, _, a_id = await chain(store)
     resident = user()
-    await store.request_binding(resident, a_id, owner=False, primary=False, now=NOW)
+    await store.bindings.request_binding(resident, a_id, owner=False, primary=False, now=NOW)
 
     async def approve_then_fail() -> None:
-        async with transaction(store.sessions) as session:
+        async with transaction(sessions) as session:
             await approve_pending_bindings(session, resident, user(), NOW)
             raise RuntimeError("the verification failed afterwards")
 
     with pytest.raises(RuntimeError):
         await approve_then_fail()
-    rows = await store.list_bindings(
+    rows = await store.bindings.list_bindings(
         status=None, user_id=resident, apartment_id=None, limit=10, after=None
     )
     assert [r["status"] for r in rows] == ["pending"]
 
 
-async def test_export_lists_bindings_and_grants_readably(store: DirectoryStore) -> None:
+async def test_export_lists_bindings_and_grants_readably(
+    store: DirectoryStore, sessions: async_sessionmaker[AsyncSession]
+) -> None:
     y_id, _, a_id = await chain(store)
     resident = user()
-    await store.request_binding(resident, a_id, owner=True, primary=False, now=NOW)
-    await store.grant_yard(resident, y_id, user(), NOW)
-    async with store.sessions() as session:
+    await store.bindings.request_binding(resident, a_id, owner=True, primary=False, now=NOW)
+    await store.grants.grant_yard(resident, y_id, user(), NOW)
+    async with sessions() as session:
         exported = await bindings_of(session, resident)
     assert [e["kind"] for e in exported] == ["apartment_binding", "yard_grant"]
     assert exported[0]["address"] == "ЖК Olmazor · ул. Чиланзар, 12 · кв. 45"
@@ -545,22 +569,22 @@ async def test_grants_are_given_once_revoked_and_announced(
 ) -> None:
     y_id, _, _ = await chain(store)
     resident, manager = user(), user()
-    grant = await store.grant_yard(resident, y_id, manager, NOW)
+    grant = await store.grants.grant_yard(resident, y_id, manager, NOW)
     assert grant["granted_by"] == manager
     with pytest.raises(AlreadyExists):
-        await store.grant_yard(resident, y_id, manager, NOW)
-    await store.revoke_yard_grant(grant["id"])
+        await store.grants.grant_yard(resident, y_id, manager, NOW)
+    await store.grants.revoke_yard_grant(grant["id"])
     with pytest.raises(NotFound):
-        await store.revoke_yard_grant(grant["id"])
+        await store.grants.revoke_yard_grant(grant["id"])
     changes = [e for s, e in await events(migrated) if s == "ukm.users.yard_grant_changed"]
     assert [(e.grant.id, e.revoked) for e in changes] == [(grant["id"], False), (grant["id"], True)]
 
 
 async def test_no_grant_for_a_deleted_yard(store: DirectoryStore) -> None:
     y = await yard(store)
-    await store.update(Level.YARD, y["id"], {"active": False}, NOW)
+    await store.places.update(Level.YARD, y["id"], {"active": False}, NOW)
     with pytest.raises(FailedPrecondition):
-        await store.grant_yard(user(), y["id"], user(), NOW)
+        await store.grants.grant_yard(user(), y["id"], user(), NOW)
 
 
 # --- reachability -----------------------------------------------------------------------------
@@ -573,12 +597,16 @@ async def test_resolve_follows_bindings_and_grants_with_the_whole_chain_active(
     other_yard = await yard(store, "Yunusobod")
     other_building = await building(store, other_yard["id"], "Amir Temur 4")
     resident = user()
-    pending = await store.request_binding(resident, a_id, owner=False, primary=False, now=NOW)
-    assert (await store.resolve(resident)).addresses == ()
+    pending = await store.bindings.request_binding(
+        resident, a_id, owner=False, primary=False, now=NOW
+    )
+    assert (await store.reach.resolve(resident)).addresses == ()
 
-    await store.decide_binding(pending["id"], approve=True, reason="", decided_by=user(), now=NOW)
-    await store.grant_yard(resident, other_yard["id"], user(), NOW)
-    reach = await store.resolve(resident)
+    await store.bindings.decide_binding(
+        pending["id"], approve=True, reason="", decided_by=user(), now=NOW
+    )
+    await store.grants.grant_yard(resident, other_yard["id"], user(), NOW)
+    reach = await store.reach.resolve(resident)
     assert [(a.ids, a.via) for a in reach.addresses] == [
         ((y_id, b_id, a_id), Via.BINDING),
         ((y_id, b_id, None), Via.BINDING),
@@ -588,16 +616,18 @@ async def test_resolve_follows_bindings_and_grants_with_the_whole_chain_active(
     ]
 
     # Any inactive link cuts what hangs below it.
-    await store.update(Level.APARTMENT, a_id, {"active": False}, NOW)
-    assert [a.level for a in (await store.resolve(resident)).addresses if a.yard_id == y_id] == []
-    await store.update(Level.APARTMENT, a_id, {"active": True}, NOW)
-    await store.update(Level.YARD, other_yard["id"], {"active": False}, NOW)
-    assert {a.yard_id for a in (await store.resolve(resident)).addresses} == {y_id}
+    await store.places.update(Level.APARTMENT, a_id, {"active": False}, NOW)
+    assert [
+        a.level for a in (await store.reach.resolve(resident)).addresses if a.yard_id == y_id
+    ] == []
+    await store.places.update(Level.APARTMENT, a_id, {"active": True}, NOW)
+    await store.places.update(Level.YARD, other_yard["id"], {"active": False}, NOW)
+    assert {a.yard_id for a in (await store.reach.resolve(resident)).addresses} == {y_id}
 
 
 async def test_resolve_for_a_stranger_is_empty(store: DirectoryStore) -> None:
     await chain(store)
-    assert (await store.resolve(user())).addresses == ()
+    assert (await store.reach.resolve(user())).addresses == ()
 
 
 # --- purge ------------------------------------------------------------------------------------
@@ -628,7 +658,7 @@ async def test_purge_needs_a_soft_delete_first(guarded: tuple[DirectoryStore, Se
     store, _ = guarded
     y = await yard(store)
     with pytest.raises(FailedPrecondition) as caught:
-        await store.purge(Level.YARD, y["id"])
+        await store.places.purge(Level.YARD, y["id"])
     assert caught.value.reason == "STILL_ACTIVE"
 
 
@@ -638,14 +668,16 @@ async def test_purge_is_refused_while_children_bindings_or_grants_remain(
     store, _ = guarded
     y_id, b_id, a_id = await chain(store)
     resident = user()
-    binding = await store.request_binding(resident, a_id, owner=False, primary=False, now=NOW)
-    grant = await store.grant_yard(resident, y_id, user(), NOW)
+    binding = await store.bindings.request_binding(
+        resident, a_id, owner=False, primary=False, now=NOW
+    )
+    grant = await store.grants.grant_yard(resident, y_id, user(), NOW)
     for level, object_id in ((Level.YARD, y_id), (Level.BUILDING, b_id), (Level.APARTMENT, a_id)):
-        await store.update(level, object_id, {"active": False}, NOW)
+        await store.places.update(level, object_id, {"active": False}, NOW)
 
     async def refused(level: Level, object_id: str) -> dict[str, str]:
         with pytest.raises(FailedPrecondition) as caught:
-            await store.purge(level, object_id)
+            await store.places.purge(level, object_id)
         assert caught.value.reason == "STILL_REFERENCED"
         return caught.value.metadata
 
@@ -655,13 +687,15 @@ async def test_purge_is_refused_while_children_bindings_or_grants_remain(
     assert (held["buildings"], held["yard grants"]) == ("1", "1")
 
     # A rejected binding is history, not a reference: it goes with the apartment.
-    await store.decide_binding(binding["id"], approve=False, reason="moved", decided_by="", now=NOW)
-    await store.revoke_yard_grant(grant["id"])
-    await store.purge(Level.APARTMENT, a_id)
-    await store.purge(Level.BUILDING, b_id)
-    await store.purge(Level.YARD, y_id)
+    await store.bindings.decide_binding(
+        binding["id"], approve=False, reason="moved", decided_by="", now=NOW
+    )
+    await store.grants.revoke_yard_grant(grant["id"])
+    await store.places.purge(Level.APARTMENT, a_id)
+    await store.places.purge(Level.BUILDING, b_id)
+    await store.places.purge(Level.YARD, y_id)
     with pytest.raises(NotFound):
-        await store.get(Level.YARD, y_id)
+        await store.places.get(Level.YARD, y_id)
 
 
 async def test_purge_is_refused_while_requests_reference_the_address(
@@ -681,12 +715,12 @@ async def test_purge_is_refused_while_requests_reference_the_address(
         await requests_rpc.RequestServiceStub(channel).CreateRequest(filed)
     finally:
         await channel.close()
-    await store.update(Level.BUILDING, b_id, {"active": False}, NOW)
-    await store.update(Level.APARTMENT, a_id, {"active": False}, NOW)
-    await store.purge(Level.APARTMENT, a_id)  # the request is about the building, not it
+    await store.places.update(Level.BUILDING, b_id, {"active": False}, NOW)
+    await store.places.update(Level.APARTMENT, a_id, {"active": False}, NOW)
+    await store.places.purge(Level.APARTMENT, a_id)  # the request is about the building, not it
 
     with pytest.raises(FailedPrecondition) as caught:
-        await store.purge(Level.BUILDING, b_id)
+        await store.places.purge(Level.BUILDING, b_id)
     assert caught.value.metadata["requests"] == "1"
 
 
@@ -697,10 +731,10 @@ async def test_purge_is_refused_when_requests_cannot_answer(migrated: str, pki_d
     try:
         store = DirectoryStore(engine, MeshRequestReferences(channels, target="localhost:1"))
         y = await yard(store)
-        await store.update(Level.YARD, y["id"], {"active": False}, NOW)
+        await store.places.update(Level.YARD, y["id"], {"active": False}, NOW)
         with pytest.raises(Unavailable):
-            await store.purge(Level.YARD, y["id"])
-        assert (await store.get(Level.YARD, y["id"]))["id"] == y["id"]
+            await store.places.purge(Level.YARD, y["id"])
+        assert (await store.places.get(Level.YARD, y["id"]))["id"] == y["id"]
     finally:
         await engine.dispose()
         await channels.close()

@@ -338,12 +338,14 @@ class FinishOidcLoginRequest(_message.Message):
     def __init__(self, code: _Optional[str] = ..., state: _Optional[str] = ...) -> None: ...
 
 class FinishOidcLoginResponse(_message.Message):
-    __slots__ = ("tokens", "created")
+    __slots__ = ("tokens", "created", "mfa_challenge")
     TOKENS_FIELD_NUMBER: _ClassVar[int]
     CREATED_FIELD_NUMBER: _ClassVar[int]
+    MFA_CHALLENGE_FIELD_NUMBER: _ClassVar[int]
     tokens: TokenPair
     created: bool
-    def __init__(self, tokens: _Optional[_Union[TokenPair, _Mapping]] = ..., created: bool = ...) -> None: ...
+    mfa_challenge: MfaChallenge
+    def __init__(self, tokens: _Optional[_Union[TokenPair, _Mapping]] = ..., created: bool = ..., mfa_challenge: _Optional[_Union[MfaChallenge, _Mapping]] = ...) -> None: ...
 
 class AuthEvent(_message.Message):
     __slots__ = ("id", "kind", "user_id", "client_ip", "occurred_at", "detail")

@@ -251,7 +251,9 @@ class AuthServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def FinishOidcLogin(self, request, context):
-        """The provider's redirect lands here with `code` and `state`; answers with tokens.
+        """The provider's redirect lands here with `code` and `state`; answers with tokens, or, when
+        the account needs a second factor (staff, or anyone who enrolled TOTP), with a challenge
+        that `VerifyMfa` (or `EnrollTotp`/`ConfirmTotp`) completes, as after `Login`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
