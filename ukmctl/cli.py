@@ -38,6 +38,16 @@ def main(argv: list[str] | None = None) -> None:
     status.add_argument("--root", type=Path, default=ROOT / ".ukm")
     seed = commands.add_parser("seed", help="file the demo data through a running mesh")
     seed.add_argument("--root", type=Path, default=ROOT / ".ukm")
+    token = commands.add_parser(
+        "token", help="sign in as a demo person through Envoy and print an access token"
+    )
+    token.add_argument(
+        "who", nargs="?", help="admin, manager, plumber, electrician, resident, resident2"
+    )
+    token.add_argument(
+        "--password", action="store_true", help="print the demo people's password instead"
+    )
+    token.add_argument("--root", type=Path, default=ROOT / ".ukm")
     events = commands.add_parser("events", help="print the events in JetStream")
     events.add_argument("--stream", default="REQUESTS")
     events.add_argument("--follow", action="store_true", help="keep printing new events")
@@ -84,9 +94,37 @@ def _run(args: argparse.Namespace) -> int:
         return asyncio.run(status(args.root))
     if args.command == "seed":
         from mesh.seed import seed_demo
+        from mesh.supervisor import data_keys, running_state
 
-        numbers = asyncio.run(seed_demo(args.root, load_topology()))
-        print(f"demo requests: {', '.join(numbers)}")
+        state = running_state(args.root)
+        if state is None:
+            return 1
+        seeded = asyncio.run(
+            seed_demo(
+                args.root,
+                load_topology(),
+                database_url=state["urls"]["database"],
+                data_keys=data_keys(args.root),
+            )
+        )
+        print(f"demo requests: {', '.join(seeded.numbers)}")
+        return 0
+    if args.command == "token":
+        from mesh.demo import Credentials, demo_token
+        from mesh.supervisor import running_state
+
+        if args.password:
+            print(Credentials.load(args.root).password)
+            return 0
+        if args.who is None:
+            print("name a demo person, e.g. `ukm token manager`", file=sys.stderr)
+            return 2
+
+        state = running_state(args.root)
+        if state is None:
+            return 1
+        edge = state["edge"]
+        print(asyncio.run(demo_token(args.root, f"127.0.0.1:{edge['http_port']}", args.who)))
         return 0
     if args.command == "events":
         from ukmctl.events import print_events

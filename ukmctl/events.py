@@ -10,7 +10,7 @@ from pathlib import Path
 from google.protobuf import json_format, symbol_database
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from mesh.supervisor import STATE_FILE
+from mesh.supervisor import running_state
 
 
 async def print_events(root: Path, stream: str, *, follow: bool) -> int:
@@ -19,11 +19,10 @@ async def print_events(root: Path, stream: str, *, follow: bool) -> int:
     import ukm.requests.v1.events_pb2  # noqa: F401  (registers the event types for decoding)
     from ukm.events.v1 import envelope_pb2
 
-    state = root / STATE_FILE
-    if not state.exists():
-        print(f"not running (no {state}); start it with `make up`", file=sys.stderr)
+    state = running_state(root)
+    if state is None:
         return 1
-    url = json.loads(state.read_text())["urls"]["nats"]
+    url = state["urls"]["nats"]
     client = await nats.connect(url)
     js = client.jetstream()
     subscription = await js.subscribe(

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 
-from mesh.supervisor import STATE_FILE, http_ok
+from mesh.supervisor import http_ok, running_state
 
 
 async def status(root: Path) -> int:
     """Print one line per component; 0 when all are healthy, 1 otherwise."""
-    state_path = root / STATE_FILE
-    if not state_path.exists():
-        print(f"not running (no {state_path}); start it with `make up`")
+    state = running_state(root)
+    if state is None:
         return 1
-    state = json.loads(state_path.read_text())
     checks: list[tuple[str, bool]] = []
     for name, ports in state["services"].items():
         checks.append((f"service {name}", http_ok(f"http://127.0.0.1:{ports['ops_port']}/readyz")))

@@ -88,6 +88,6 @@ async def mesh_behind_envoy(
             access_log=str(work / "access.log"),
         )
         envoy = EnvoyProcess(config, admin_port=edge.admin_port, log_path=work / "envoy.log")
-        await envoy.start_async(within=30)
+        await envoy.start_async(within=30, wait_for_keys=True)
         running.callback(envoy.stop)
         yield Stack(servers, envoy, edge, settings, pki_dir)
