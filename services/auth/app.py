@@ -57,6 +57,7 @@ def build_deps(
         access_ttl=settings.access_ttl,
         refresh=timedelta(seconds=settings.key_refresh_seconds),
         max_age=timedelta(days=settings.signing_key_max_age_days),
+        publish_ahead=timedelta(seconds=settings.signing_key_publish_ahead_seconds),
     )
     session_store = SessionStore(
         RefreshPolicy(

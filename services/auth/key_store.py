@@ -56,6 +56,7 @@ class KeyStore:
         access_ttl: timedelta,
         refresh: timedelta,
         max_age: timedelta,
+        publish_ahead: timedelta,
     ) -> None:
         self.sessions = session_factory(engine)
         self.keyring = keyring
@@ -63,6 +64,7 @@ class KeyStore:
         self.access_ttl = access_ttl
         self.refresh = refresh
         self.max_age = max_age
+        self.publish_ahead = publish_ahead
         self._keys: list[SigningKey] = []
         self._loaded_at: float | None = None
         self._lock = asyncio.Lock()
@@ -89,14 +91,14 @@ class KeyStore:
 
     async def signing_key(self) -> SigningKey:
         """The key to sign with now (creating the first one if there is none)."""
-        key = current_key(await self._fresh())
+        key = current_key(await self._fresh(), self.clock())
         if key is None:
             key = await self.ensure_current()
         return key
 
     async def jwks(self) -> dict[str, Any]:
         """The JWKS document: current keys and retired ones whose tokens may still live."""
-        if current_key(await self._fresh()) is None:
+        if current_key(await self._fresh(), self.clock()) is None:
             await self.ensure_current()  # a fresh install: verifiers need a key to fetch
         return jwks(self._keys, self.clock(), self._publish_for)
 
@@ -121,10 +123,11 @@ class KeyStore:
             await session.execute(sa.select(sa.func.pg_advisory_xact_lock(_ROTATION_LOCK)))
             keys = await self._locked_keys(session)
             now = self.clock()
-            current = current_key(keys)
-            if current is None or rotation_due(keys, now, self.max_age):
-                current = await self._rotate(session, keys, now, reason="scheduled")
+            if rotation_due(keys, now, self.max_age):
+                await self._rotate(session, keys, now, reason="scheduled")
         await self._load()
+        current = current_key(self._keys, self.clock())
+        assert current is not None, "a key signs from the moment the first one is made"
         return current
 
     async def rotate(self, *, actor: str | None, client_ip: str = "") -> SigningKey:
@@ -161,13 +164,18 @@ class KeyStore:
         client_ip: str = "",
     ) -> SigningKey:
         table = models.signing_keys
+        # The successor is published now and signs from `takeover` on, when every verifier's
+        # cached JWKS has it (the first key of an installation signs at once).
+        takeover = now + self.publish_ahead if current_key(keys, now) is not None else now
         await session.execute(
-            sa.update(table).where(table.c.retired_at.is_(None)).values(retired_at=now)
+            sa.update(table)
+            .where(sa.or_(table.c.retired_at.is_(None), table.c.retired_at > takeover))
+            .values(retired_at=takeover)
         )
-        new = SigningKey.generate(now)
+        new = SigningKey.generate(takeover)
         sealed = self.keyring.encrypt(new.raw_private_bytes(), associated_data=_associated(new.kid))
         await session.execute(
-            sa.insert(table).values(kid=new.kid, private_sealed=sealed, created_at=now)
+            sa.insert(table).values(kid=new.kid, private_sealed=sealed, created_at=takeover)
         )
         entry = audit.Entry(
             audit.Kind.KEY_ROTATED,

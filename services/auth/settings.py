@@ -25,6 +25,10 @@ class AuthSettings(Settings):
     # How often replicas re-read the key table (a rotation made elsewhere is seen this late;
     # retired keys stay published this much longer than their tokens live).
     key_refresh_seconds: float = Field(default=30, gt=0)
+    # A new key is published this long before it signs, so that every verifier's cached JWKS
+    # (Envoy keeps it 60 s, mesh.envoy.jwt; other replicas re-read keys every
+    # key_refresh_seconds) knows it before it meets a token signed with it.
+    signing_key_publish_ahead_seconds: float = Field(default=120, ge=0)
 
     # Passwords: Argon2id cost (the floor is the minimum).
     argon2_time_cost: int = Field(default=2, ge=2)

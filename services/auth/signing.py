@@ -92,10 +92,20 @@ class SigningKey:
         return None if self.retired_at is None else self.retired_at + access_ttl
 
 
-def current_key(keys: Iterable[SigningKey]) -> SigningKey | None:
-    """The key that signs now: the newest one not retired."""
-    active = [k for k in keys if k.retired_at is None]
-    return max(active, key=lambda k: k.created_at) if active else None
+def current_key(keys: Iterable[SigningKey], now: datetime) -> SigningKey | None:
+    """The key that signs at `now`: the newest one already in force and not yet retired.
+
+    A rotation publishes the next key ahead of its first signature (its `created_at` lies in
+    the future, the predecessor's `retired_at` at the same instant), so every verifier holding
+    a cached JWKS knows it before it meets a token signed with it.
+    """
+    unretired = [k for k in keys if k.retired_at is None or k.retired_at > now]
+    active = [k for k in unretired if k.created_at <= now]
+    if active:
+        return max(active, key=lambda k: k.created_at)
+    # Only keys "from the future": a clock behind the one that made them (skew between
+    # replicas). The earliest is the one the others sign with.
+    return min(unretired, key=lambda k: k.created_at) if unretired else None
 
 
 def published_keys(
@@ -119,8 +129,11 @@ def jwks(keys: Iterable[SigningKey], now: datetime, access_ttl: timedelta) -> di
 
 
 def rotation_due(keys: Sequence[SigningKey], now: datetime, max_age: timedelta) -> bool:
-    """Whether a new key should become current (none yet, or the current one is too old)."""
-    current = current_key(keys)
+    """Whether a new key should be made (none signs, or the one that signs is too old, and no
+    successor is already waiting to take over)."""
+    if any(k.created_at > now for k in keys):
+        return False
+    current = current_key(keys, now)
     return current is None or now - current.created_at >= max_age
 
 

@@ -43,11 +43,16 @@ async def test_rotation_keeps_the_old_key_until_its_tokens_expire(service: AuthS
     rotated = await service.stub.RotateSigningKey(pb.RotateSigningKeyRequest(), metadata=as_(ADMIN))
     assert rotated.kid != old
     assert await kids(service) == [rotated.kid, old]
+    # Published at once, signing only once every verifier's cached JWKS can know it.
+    meanwhile = await service.tokens(EMAIL)
+    assert jwt.get_unverified_header(meanwhile.access_token)["kid"] == old
+    service.clock.advance(timedelta(seconds=service.settings.signing_key_publish_ahead_seconds))
     after = await service.tokens(EMAIL)
     assert jwt.get_unverified_header(after.access_token)["kid"] == rotated.kid
     # Tokens of the old key keep working while they live.
     await service.stub.ListSessions(pb.ListSessionsRequest(), metadata=bearer(before.access_token))
-    # The old key is published for the token lifetime plus one key-refresh interval.
+    # The old key is published for the token lifetime plus one key-refresh interval after it
+    # stopped signing.
     published_for = timedelta(seconds=900 + service.settings.key_refresh_seconds)
     service.clock.advance(published_for - timedelta(seconds=1))
     assert await kids(service) == [rotated.kid, old]
@@ -59,7 +64,13 @@ async def test_a_token_of_a_dropped_key_is_refused(service: AuthService) -> None
     await service.register(EMAIL)
     before = await service.tokens(EMAIL)
     await service.stub.RotateSigningKey(pb.RotateSigningKeyRequest(), metadata=as_(ADMIN))
-    service.clock.advance(timedelta(seconds=900 + service.settings.key_refresh_seconds))
+    service.clock.advance(
+        timedelta(
+            seconds=service.settings.signing_key_publish_ahead_seconds
+            + 900
+            + service.settings.key_refresh_seconds
+        )
+    )
     with pytest.raises(grpc.aio.AioRpcError) as error:
         await service.stub.ListSessions(
             pb.ListSessionsRequest(), metadata=bearer(before.access_token)
@@ -91,7 +102,10 @@ async def test_an_old_key_is_rotated_and_later_purged_by_housekeeping(
         document = await replica.keys.jwks()
         new, kept = (key["kid"] for key in document["keys"])
         assert kept == old and new != old
-        service.clock.advance(timedelta(hours=1))
+        # The successor takes over after its publication lead; an hour later the old key's
+        # tokens are all expired.
+        ahead = service.settings.signing_key_publish_ahead_seconds
+        service.clock.advance(timedelta(hours=1, seconds=ahead))
         removed = await housekeeping.sweep(replica)
         assert removed["signing_keys"] == 1
         assert [key["kid"] for key in (await replica.keys.jwks())["keys"]] == [new]

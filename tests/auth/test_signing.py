@@ -172,7 +172,7 @@ def test_rotation_keeps_the_old_key_published_until_its_tokens_expire() -> None:
     assert rotation_due([old], NOW, timedelta(days=30))
     rotated_at = NOW
     keys = [old.retire(rotated_at), SigningKey.generate(rotated_at)]
-    assert current_key(keys) == keys[1]
+    assert current_key(keys, NOW) == keys[1]
     assert not rotation_due(keys, NOW, timedelta(days=30))
     # A token the old key signed just before retirement lives until rotated_at + TTL.
     just_before = rotated_at + TTL - timedelta(seconds=1)
@@ -180,9 +180,21 @@ def test_rotation_keeps_the_old_key_published_until_its_tokens_expire() -> None:
     assert [k.kid for k in published_keys(keys, rotated_at + TTL, TTL)] == [keys[1].kid]
 
 
+def test_a_successor_is_published_before_it_signs() -> None:
+    old = SigningKey.generate(NOW - timedelta(days=40))
+    takeover = NOW + timedelta(minutes=2)
+    keys = [old.retire(takeover), SigningKey.generate(takeover)]
+    # Until the takeover the old key signs, and both are in the JWKS.
+    assert current_key(keys, NOW) == keys[0]
+    assert {k.kid for k in published_keys(keys, NOW, TTL)} == {old.kid, keys[1].kid}
+    assert not rotation_due(keys, NOW, timedelta(days=30))  # the successor is on its way
+    assert current_key(keys, takeover) == keys[1]
+    assert [k.kid for k in published_keys(keys, takeover + TTL, TTL)] == [keys[1].kid]
+
+
 def test_no_keys_means_rotation_is_due_and_nothing_is_current() -> None:
     assert rotation_due([], NOW, timedelta(days=30))
-    assert current_key([]) is None
+    assert current_key([], NOW) is None
 
 
 def test_the_current_key_comes_first_even_within_the_same_instant() -> None:
@@ -190,3 +202,12 @@ def test_the_current_key_comes_first_even_within_the_same_instant() -> None:
     keys = [SigningKey.generate(NOW), old.retire(NOW)]
     for ordering in (keys, keys[::-1]):
         assert [k.kid for k in published_keys(ordering, NOW, TTL)] == [keys[0].kid, old.kid]
+
+
+def test_a_clock_behind_the_keys_still_finds_the_key_the_others_sign_with() -> None:
+    # A replica whose clock lags the one that made the first key (or a successor) must not be
+    # left without a key.
+    first = SigningKey.generate(NOW)
+    assert current_key([first], NOW - timedelta(seconds=5)) == first
+    successor = SigningKey.generate(NOW + timedelta(minutes=2))
+    assert current_key([first.retire(successor.created_at), successor], NOW) == first
