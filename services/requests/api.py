@@ -10,7 +10,7 @@ import grpc
 from ukm.requests.v1 import requests_service_pb2 as pb
 from ukm.requests.v1 import requests_service_pb2_grpc as rpc
 
-from services.kit.context import current_caller
+from services.kit.context import Caller, current_caller
 from services.kit.errors import InvalidArgument, NotFound
 from services.kit.hashing import message_fingerprint
 from services.kit.paging import decode_token, encode_token, filters_fingerprint, page_size
@@ -18,7 +18,7 @@ from services.requests import access, events, mapping
 from services.requests.directory import AddressBook
 from services.requests.domain import plan_filing
 from services.requests.sla import SlaPolicy
-from services.requests.store import IdempotencyKey, RequestStore
+from services.requests.store import IdempotencyKey, ListFilter, RequestStore
 
 
 class RequestApi(rpc.RequestServiceServicer):
@@ -93,9 +93,7 @@ class RequestApi(rpc.RequestServiceServicer):
         position = decode_token(request.page_token, fingerprint)
         after = _keyset(position) if position else None
         limit = page_size(request.page_size)
-        filters = replace(
-            mapping.list_filter(request), party_id=access.visible_to(current_caller())
-        )
+        filters = await self._visible(mapping.list_filter(request), current_caller())
         rows = await self.store.list(filters, limit=limit + 1, after=after)
         response = pb.ListRequestsResponse(requests=[mapping.to_proto(r) for r in rows[:limit]])
         if len(rows) > limit:
@@ -104,6 +102,18 @@ class RequestApi(rpc.RequestServiceServicer):
                 [last["created_at"].isoformat(), last["number"]], fingerprint
             )
         return response
+
+    async def _visible(self, filters: ListFilter, caller: Caller) -> ListFilter:
+        """`filters` narrowed to what `caller` may see (DOMAIN.md): everything for staff; else
+        their own requests (as applicant or executor) and, for approved residents, those of
+        their flats that wait for acceptance."""
+        party = access.visible_to(caller)
+        if party is None:
+            return filters
+        shared: set[str] = set()
+        if caller.status == "approved" and "applicant" in caller.roles:
+            shared = await self.addresses.apartments_of(party)
+        return replace(filters, party_id=party, shared_apartments=tuple(sorted(shared)))
 
     async def CountAddressReferences(
         self, request: pb.CountAddressReferencesRequest, context: grpc.aio.ServicerContext

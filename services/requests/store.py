@@ -45,8 +45,10 @@ class ListFilter:
     building_id: str | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
-    # Only requests this person filed or works on (callers who may not see everything).
+    # Only requests this person filed or works on (callers who may not see everything)…
     party_id: str | None = None
+    # …and those of these flats that wait for the residents' acceptance.
+    shared_apartments: Sequence[str] = ()
 
 
 # Built once: building a statement costs more Python time than running it.
@@ -186,12 +188,18 @@ class RequestStore:
         if filters.building_id:
             conditions.append(table.c.building_id == filters.building_id)
         if filters.party_id:
-            conditions.append(
-                sa.or_(
-                    table.c.applicant_id == filters.party_id,
-                    table.c.executor_id == filters.party_id,
+            visible = [
+                table.c.applicant_id == filters.party_id,
+                table.c.executor_id == filters.party_id,
+            ]
+            if filters.shared_apartments:
+                visible.append(
+                    sa.and_(
+                        table.c.status == "confirmed",
+                        table.c.apartment_id.in_(filters.shared_apartments),
+                    )
                 )
-            )
+            conditions.append(sa.or_(*visible))
         if filters.created_after:
             conditions.append(table.c.created_at >= filters.created_after)
         if filters.created_before:

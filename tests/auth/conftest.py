@@ -18,9 +18,7 @@ from typing import Any
 import grpc
 import jwt
 import pytest
-import sqlalchemy as sa
 from google.rpc import error_details_pb2
-from sqlalchemy.ext.asyncio import create_async_engine
 from ukm.auth.v1 import auth_service_pb2 as pb
 from ukm.auth.v1 import auth_service_pb2_grpc as rpc
 from ukm.users.v1 import user_pb2
@@ -147,26 +145,6 @@ class AuthService:
             options={"verify_exp": False, "verify_nbf": False, "verify_iat": False},
         )
         return payload
-
-
-async def execute(database_url: str, sql: str, **params: object) -> None:
-    """Run one statement against the test database and commit it (looking behind the service)."""
-    engine = create_async_engine(database_url)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(sa.text(sql), params)
-    finally:
-        await engine.dispose()
-
-
-async def rows(database_url: str, sql: str) -> list[tuple[Any, ...]]:
-    """Every row of a query against the test database."""
-    engine = create_async_engine(database_url)
-    try:
-        async with engine.connect() as connection:
-            return [tuple(row) for row in await connection.execute(sa.text(sql))]
-    finally:
-        await engine.dispose()
 
 
 def as_(who: Person) -> tuple[tuple[str, str], ...]:

@@ -13,7 +13,8 @@ from services.auth.app import build_deps
 from services.auth.settings import AuthSettings
 from services.kit.crypto import add_data_key
 from services.kit.db import create_engine
-from tests.auth.conftest import PASSWORD, AuthService, rows
+from tests.auth.conftest import PASSWORD, AuthService
+from tests.support.db import rows
 from tests.support.services import TEST_DATA_KEYS, direct_channel, running_service
 
 EMAIL = "manager@example.uz"

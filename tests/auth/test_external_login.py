@@ -14,7 +14,8 @@ import pytest
 from ukm.auth.v1 import auth_service_pb2 as pb
 
 from services.auth import totp
-from tests.auth.conftest import AuthService, bearer, code_of, reason_of, rows
+from tests.auth.conftest import AuthService, bearer, code_of, reason_of
+from tests.support.db import rows
 from tests.support.oidc_provider import LocalOidcProvider, OidcTestUser, running_oidc_provider
 
 CALLBACK = "https://ukm.local/auth/oidc/callback"

@@ -10,15 +10,8 @@ import pytest
 from ukm.auth.v1 import events_pb2
 
 from services.kit.envelope import decode_envelope, unwrap
-from tests.auth.conftest import (
-    PASSWORD,
-    AuthService,
-    code_of,
-    execute,
-    reason_of,
-    retry_after_of,
-)
-from tests.support.db import scalar
+from tests.auth.conftest import PASSWORD, AuthService, code_of, reason_of, retry_after_of
+from tests.support.db import execute, scalar
 
 EMAIL = "target@example.uz"
 WRONG = "this is not it at all"

@@ -9,7 +9,8 @@ import pytest
 from ukm.auth.v1 import auth_service_pb2 as pb
 
 from services.auth import totp
-from tests.auth.conftest import PASSWORD, AuthService, rows
+from tests.auth.conftest import PASSWORD, AuthService
+from tests.support.db import rows
 
 EMAIL = "private.person@example.uz"
 

@@ -11,8 +11,8 @@ from ukm.auth.v1 import auth_service_pb2 as pb
 from ukm.auth.v1 import events_pb2
 
 from services.kit.envelope import decode_envelope, unwrap
-from tests.auth.conftest import PASSWORD, AuthService, bearer, code_of, reason_of, rows
-from tests.support.db import scalar
+from tests.auth.conftest import PASSWORD, AuthService, bearer, code_of, reason_of
+from tests.support.db import rows, scalar
 
 EMAIL = "resident@example.uz"
 NEW = "another long phrase 77"

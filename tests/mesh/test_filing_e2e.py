@@ -10,6 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tests.support.db import execute
 from tests.support.people import SignedIn, sign_in
 from tests.support.stack import Stack, mesh_behind_envoy
 
@@ -123,3 +124,64 @@ async def test_residents_file_for_their_own_apartment_only(stack: Stack) -> None
         assert by_inspector["applicantId"] == inspector.user_id
         status, _ = await call(http, inspector, "POST", "/v1/requests", filing(mine))
         assert status == 403
+
+
+async def test_neighbours_see_a_request_of_their_flat_only_while_it_awaits_acceptance(
+    stack: Stack,
+) -> None:
+    manager = await sign_in(stack, "manager")
+    owner, neighbour = await sign_in(stack, "applicant"), await sign_in(stack, "applicant")
+    async with aiohttp.ClientSession(stack.rest) as http:
+        yard = (
+            await ok(
+                http, manager, "POST", "/v1/yards", {"name": "Chilonzor 7", "location": TASHKENT}
+            )
+        )["yard"]
+        building = (
+            await ok(
+                http,
+                manager,
+                "POST",
+                "/v1/buildings",
+                {
+                    "yardId": yard["id"],
+                    "address": "Bunyodkor 5",
+                    "location": TASHKENT,
+                    "entrances": 1,
+                    "floors": 5,
+                },
+            )
+        )["building"]
+        flat = (
+            await ok(
+                http,
+                manager,
+                "POST",
+                "/v1/apartments",
+                {"buildingId": building["id"], "number": "7"},
+            )
+        )["apartment"]
+        for resident in (owner, neighbour):
+            binding = (
+                await ok(http, resident, "POST", "/v1/bindings", {"apartmentId": flat["id"]})
+            )["binding"]
+            await ok(
+                http, manager, "POST", f"/v1/bindings/{binding['id']}:decide", {"approve": True}
+            )
+        home = {"id": flat["id"], "building": building["id"], "yard": yard["id"]}
+        number = (await ok(http, owner, "POST", "/v1/requests", filing(home)))["request"][
+            "requestNumber"
+        ]
+
+        async def neighbour_sees() -> tuple[bool, bool]:
+            listed = (await ok(http, neighbour, "GET", "/v1/requests"))["requests"]
+            status, _ = await call(http, neighbour, "GET", f"/v1/requests/{number}")
+            return [r["requestNumber"] for r in listed] == [number], status == 200
+
+        assert await neighbour_sees() == (False, False)
+        # The lifecycle (issue 4) moves requests to CONFIRMED; here the database does it.
+        await execute(
+            stack.settings.database_url.get_secret_value(),
+            f"UPDATE requests.requests SET status = 'confirmed' WHERE number = '{number}'",
+        )
+        assert await neighbour_sees() == (True, True)

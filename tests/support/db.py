@@ -40,3 +40,24 @@ async def scalar(database_url: str, sql: str) -> Any:
 async def count(database_url: str, table: str) -> int:
     """How many rows `table` (schema-qualified) holds."""
     return int(await scalar(database_url, f"SELECT count(*) FROM {table}") or 0)
+
+
+async def execute(database_url: str, *statements: str, **params: object) -> None:
+    """Run `statements` (with bind `params`) in one committed transaction."""
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            for statement in statements:
+                await connection.execute(sa.text(statement), params)
+    finally:
+        await engine.dispose()
+
+
+async def rows(database_url: str, sql: str) -> list[tuple[Any, ...]]:
+    """Every row of a query."""
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            return [tuple(row) for row in await connection.execute(sa.text(sql))]
+    finally:
+        await engine.dispose()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
 from ukm.common.v1 import media_pb2
 from ukm.users.v1 import directory_pb2, user_pb2
 from ukm.users.v1 import directory_service_pb2 as dpb
@@ -14,17 +12,6 @@ from tests.users.conftest import MANAGER, UsersService
 
 PASSPORT = vpb.DOCUMENT_TYPE_PASSPORT
 DEED = vpb.DOCUMENT_TYPE_PROPERTY_DEED
-
-
-async def execute(database_url: str, *statements: str) -> None:
-    """Run `statements` in one committed transaction."""
-    engine = create_async_engine(database_url)
-    try:
-        async with engine.begin() as connection:
-            for statement in statements:
-                await connection.execute(sa.text(statement))
-    finally:
-        await engine.dispose()
 
 
 def photo(file_id: str) -> media_pb2.MediaRef:

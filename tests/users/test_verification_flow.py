@@ -8,7 +8,7 @@ import pytest
 from ukm.users.v1 import user_pb2
 from ukm.users.v1 import verification_service_pb2 as vpb
 
-from tests.support.db import count, scalar
+from tests.support.db import count, execute, scalar
 from tests.support.identity import Person
 from tests.users.conftest import MANAGER, UsersService, code_of, reason_of
 from tests.users.flows import (
@@ -16,7 +16,6 @@ from tests.users.flows import (
     accept_all,
     ask_and_upload,
     binding_statuses,
-    execute,
     photo,
     resident_with_bindings,
 )
