@@ -103,7 +103,10 @@ def _descriptor_in(module_source: str) -> descriptor_pb2.FileDescriptorProto:
     for node in ast.walk(ast.parse(module_source)):
         if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "AddSerializedFile":
             proto = descriptor_pb2.FileDescriptorProto.FromString(node.args[0].value)  # type: ignore[attr-defined]
-            for message in proto.message_type:
+            messages = list(proto.message_type)
+            while messages:  # nested types too (map entries are nested messages)
+                message = messages.pop()
+                messages.extend(message.nested_type)
                 for field in message.field:
                     field.ClearField("json_name")
             return proto

@@ -76,6 +76,14 @@ class AssignmentMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ASSIGNMENT_MODE_UNSPECIFIED: _ClassVar[AssignmentMode]
     ASSIGNMENT_MODE_INDIVIDUAL: _ClassVar[AssignmentMode]
     ASSIGNMENT_MODE_GROUP: _ClassVar[AssignmentMode]
+
+class SlaState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SLA_STATE_UNSPECIFIED: _ClassVar[SlaState]
+    SLA_STATE_ON_TRACK: _ClassVar[SlaState]
+    SLA_STATE_WARNING: _ClassVar[SlaState]
+    SLA_STATE_BREACHED: _ClassVar[SlaState]
+    SLA_STATE_MET: _ClassVar[SlaState]
 REQUEST_STATUS_UNSPECIFIED: RequestStatus
 REQUEST_STATUS_NEW: RequestStatus
 REQUEST_STATUS_IN_PROGRESS: RequestStatus
@@ -120,6 +128,11 @@ ACCEPTANCE_MODE_MANAGER: AcceptanceMode
 ASSIGNMENT_MODE_UNSPECIFIED: AssignmentMode
 ASSIGNMENT_MODE_INDIVIDUAL: AssignmentMode
 ASSIGNMENT_MODE_GROUP: AssignmentMode
+SLA_STATE_UNSPECIFIED: SlaState
+SLA_STATE_ON_TRACK: SlaState
+SLA_STATE_WARNING: SlaState
+SLA_STATE_BREACHED: SlaState
+SLA_STATE_MET: SlaState
 
 class Address(_message.Message):
     __slots__ = ("level", "yard_id", "building_id", "apartment_id")
@@ -224,16 +237,22 @@ class Cancellation(_message.Message):
     def __init__(self, reason: _Optional[str] = ..., cancelled_by: _Optional[str] = ..., cancel_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Sla(_message.Message):
-    __slots__ = ("response_due_time", "resolution_due_time", "respond_time", "resolve_time")
+    __slots__ = ("response_due_time", "resolution_due_time", "respond_time", "resolve_time", "response_state", "resolution_state", "paused")
     RESPONSE_DUE_TIME_FIELD_NUMBER: _ClassVar[int]
     RESOLUTION_DUE_TIME_FIELD_NUMBER: _ClassVar[int]
     RESPOND_TIME_FIELD_NUMBER: _ClassVar[int]
     RESOLVE_TIME_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_STATE_FIELD_NUMBER: _ClassVar[int]
+    RESOLUTION_STATE_FIELD_NUMBER: _ClassVar[int]
+    PAUSED_FIELD_NUMBER: _ClassVar[int]
     response_due_time: _timestamp_pb2.Timestamp
     resolution_due_time: _timestamp_pb2.Timestamp
     respond_time: _timestamp_pb2.Timestamp
     resolve_time: _timestamp_pb2.Timestamp
-    def __init__(self, response_due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolution_due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., respond_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolve_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    response_state: SlaState
+    resolution_state: SlaState
+    paused: bool
+    def __init__(self, response_due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolution_due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., respond_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolve_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., response_state: _Optional[_Union[SlaState, str]] = ..., resolution_state: _Optional[_Union[SlaState, str]] = ..., paused: bool = ...) -> None: ...
 
 class Request(_message.Message):
     __slots__ = ("request_number", "status", "applicant_id", "category", "description", "urgency", "address", "source", "media", "acceptance_mode", "executor_id", "assignment", "materials", "completion", "return_info", "manager_confirmation", "rating", "cancellation", "sla", "create_time", "update_time", "accept_time", "version")

@@ -50,6 +50,101 @@ class RequestServiceStub(object):
                 request_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ListRequestsRequest.SerializeToString,
                 response_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ListRequestsResponse.FromString,
                 _registered_method=True)
+        self.AssignRequest = channel.unary_unary(
+                '/ukm.requests.v1.RequestService/AssignRequest',
+                request_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.AssignRequestRequest.SerializeToString,
+                response_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.AssignRequestResponse.FromString,
+                _registered_method=True)
+        self.ClaimRequest = channel.unary_unary(
+                '/ukm.requests.v1.RequestService/ClaimRequest',
+                request_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ClaimRequestRequest.SerializeToString,
+                response_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ClaimRequestResponse.FromString,
+                _registered_method=True)
+        self.PurchaseMaterials = channel.unary_unary(
+                '/ukm.requests.v1.RequestService/PurchaseMaterials',
+                request_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.PurchaseMaterialsRequest.SerializeToString,
+                response_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.PurchaseMaterialsResponse.FromString,
+                _registered_method=True)
+        self.FinishPurchase = channel.unary_unary(
+                '/ukm.requests.v1.RequestService/FinishPurchase',
+                request_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.FinishPurchaseRequest.SerializeToString,
+                response_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.FinishPurchaseResponse.FromString,
+                _registered_method=True)
+        self.ClarifyRequest = channel.unary_unary(
+                '/ukm.requests.v1.RequestService/ClarifyRequest',
+                request_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ClarifyRequestRequest.SerializeToString,
+                response_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ClarifyRequestResponse.FromString,
+                _registered_method=True)
+        self.AnswerClarification = channel.unary_unary(
+                '/ukm.requests.v1.RequestService/AnswerClarification',
+                request_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.AnswerClarificationRequest.SerializeToString,
+                response_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.AnswerClarificationResponse.FromString,
+                _registered_method=True)
+        self.ResolveClarification = channel.unary_unary(
+                '/ukm.requests.v1.RequestService/ResolveClarification',
+                request_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ResolveClarificationRequest.SerializeToString,
+                response_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ResolveClarificationResponse.FromString,
+                _registered_method=True)
+        self.ResumeRequest = channel.unary_unary(
+                '/ukm.requests.v1.RequestService/ResumeRequest',
+                request_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ResumeRequestRequest.SerializeToString,
+                response_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ResumeRequestResponse.FromString,
+                _registered_method=True)
+        self.CompleteRequest = channel.unary_unary(
+                '/ukm.requests.v1.RequestService/CompleteRequest',
+                request_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.CompleteRequestRequest.SerializeToString,
+                response_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.CompleteRequestResponse.FromString,
+                _registered_method=True)
+        self.ConfirmRequest = channel.unary_unary(
+                '/ukm.requests.v1.RequestService/ConfirmRequest',
+                request_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ConfirmRequestRequest.SerializeToString,
+                response_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ConfirmRequestResponse.FromString,
+                _registered_method=True)
+        self.ReturnRequest = channel.unary_unary(
+                '/ukm.requests.v1.RequestService/ReturnRequest',
+                request_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ReturnRequestRequest.SerializeToString,
+                response_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ReturnRequestResponse.FromString,
+                _registered_method=True)
+        self.AcceptRequest = channel.unary_unary(
+                '/ukm.requests.v1.RequestService/AcceptRequest',
+                request_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.AcceptRequestRequest.SerializeToString,
+                response_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.AcceptRequestResponse.FromString,
+                _registered_method=True)
+        self.CancelRequest = channel.unary_unary(
+                '/ukm.requests.v1.RequestService/CancelRequest',
+                request_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.CancelRequestRequest.SerializeToString,
+                response_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.CancelRequestResponse.FromString,
+                _registered_method=True)
+        self.Transition = channel.unary_unary(
+                '/ukm.requests.v1.RequestService/Transition',
+                request_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.TransitionRequest.SerializeToString,
+                response_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.TransitionResponse.FromString,
+                _registered_method=True)
+        self.UpdateRequest = channel.unary_unary(
+                '/ukm.requests.v1.RequestService/UpdateRequest',
+                request_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.UpdateRequestRequest.SerializeToString,
+                response_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.UpdateRequestResponse.FromString,
+                _registered_method=True)
+        self.AddComment = channel.unary_unary(
+                '/ukm.requests.v1.RequestService/AddComment',
+                request_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.AddCommentRequest.SerializeToString,
+                response_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.AddCommentResponse.FromString,
+                _registered_method=True)
+        self.ListComments = channel.unary_unary(
+                '/ukm.requests.v1.RequestService/ListComments',
+                request_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ListCommentsRequest.SerializeToString,
+                response_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ListCommentsResponse.FromString,
+                _registered_method=True)
+        self.ListHistory = channel.unary_unary(
+                '/ukm.requests.v1.RequestService/ListHistory',
+                request_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ListHistoryRequest.SerializeToString,
+                response_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ListHistoryResponse.FromString,
+                _registered_method=True)
+        self.CountRequests = channel.unary_unary(
+                '/ukm.requests.v1.RequestService/CountRequests',
+                request_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.CountRequestsRequest.SerializeToString,
+                response_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.CountRequestsResponse.FromString,
+                _registered_method=True)
         self.CountAddressReferences = channel.unary_unary(
                 '/ukm.requests.v1.RequestService/CountAddressReferences',
                 request_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.CountAddressReferencesRequest.SerializeToString,
@@ -83,6 +178,139 @@ class RequestServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AssignRequest(self, request, context):
+        """Assigns the request to an executor (MANAGER_ASSIGN, also reassignment) or addresses it to a specialisation pool (ASSIGN_GROUP).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ClaimRequest(self, request, context):
+        """Takes a pool request (EXECUTOR_CLAIM): an on-shift executor of the pool's skill.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PurchaseMaterials(self, request, context):
+        """Puts the request on hold for materials (EXECUTOR_PURCHASE by the executor, MANAGER_PURCHASE by a manager).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FinishPurchase(self, request, context):
+        """The materials arrived: back to work (PURCHASE_DONE, managers).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ClarifyRequest(self, request, context):
+        """Asks the applicant a question (CLARIFY, managers).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AnswerClarification(self, request, context):
+        """The applicant answers the question (CLARIFY_ANSWER); managers are told.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResolveClarification(self, request, context):
+        """Closes the clarification: back to work (CLARIFY_RESOLVED, managers).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResumeRequest(self, request, context):
+        """The executor resumes work after a purchase or a clarification (EXECUTOR_RESUME).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompleteRequest(self, request, context):
+        """Reports the work done (EXECUTOR_COMPLETE by the executor, MANAGER_COMPLETE by a manager).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConfirmRequest(self, request, context):
+        """A manager confirms completed work (MANAGER_CONFIRM); final in manager acceptance mode.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReturnRequest(self, request, context):
+        """Sends the work back: a manager (RETURN_TO_WORK) or the applicant (APPLICANT_RETURN), with a reason.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AcceptRequest(self, request, context):
+        """Accepts the work: the applicant or a resident of the flat with a 1–5 rating (APPLICANT_ACCEPT), or a manager on their behalf with a comment (MANAGER_FORCE_ACCEPT).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelRequest(self, request, context):
+        """Cancels the request (CANCEL): managers always, the applicant while it is NEW.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Transition(self, request, context):
+        """Any workflow action by name, with its payload (the routes above are shorthands for it).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateRequest(self, request, context):
+        """Changes urgency, category or description (managers); recorded in the history.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddComment(self, request, context):
+        """Adds a comment (internal ones are for staff only).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListComments(self, request, context):
+        """The comments the caller may see, oldest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListHistory(self, request, context):
+        """Every step of the request's life, oldest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CountRequests(self, request, context):
+        """How many requests per status match the filters (a board's column heads).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CountAddressReferences(self, request, context):
         """Internal (users service): how many requests reference an address, so the directory can
         refuse to purge it.
@@ -108,6 +336,101 @@ def add_RequestServiceServicer_to_server(servicer, server):
                     servicer.ListRequests,
                     request_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ListRequestsRequest.FromString,
                     response_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ListRequestsResponse.SerializeToString,
+            ),
+            'AssignRequest': grpc.unary_unary_rpc_method_handler(
+                    servicer.AssignRequest,
+                    request_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.AssignRequestRequest.FromString,
+                    response_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.AssignRequestResponse.SerializeToString,
+            ),
+            'ClaimRequest': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClaimRequest,
+                    request_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ClaimRequestRequest.FromString,
+                    response_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ClaimRequestResponse.SerializeToString,
+            ),
+            'PurchaseMaterials': grpc.unary_unary_rpc_method_handler(
+                    servicer.PurchaseMaterials,
+                    request_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.PurchaseMaterialsRequest.FromString,
+                    response_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.PurchaseMaterialsResponse.SerializeToString,
+            ),
+            'FinishPurchase': grpc.unary_unary_rpc_method_handler(
+                    servicer.FinishPurchase,
+                    request_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.FinishPurchaseRequest.FromString,
+                    response_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.FinishPurchaseResponse.SerializeToString,
+            ),
+            'ClarifyRequest': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClarifyRequest,
+                    request_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ClarifyRequestRequest.FromString,
+                    response_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ClarifyRequestResponse.SerializeToString,
+            ),
+            'AnswerClarification': grpc.unary_unary_rpc_method_handler(
+                    servicer.AnswerClarification,
+                    request_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.AnswerClarificationRequest.FromString,
+                    response_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.AnswerClarificationResponse.SerializeToString,
+            ),
+            'ResolveClarification': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveClarification,
+                    request_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ResolveClarificationRequest.FromString,
+                    response_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ResolveClarificationResponse.SerializeToString,
+            ),
+            'ResumeRequest': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResumeRequest,
+                    request_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ResumeRequestRequest.FromString,
+                    response_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ResumeRequestResponse.SerializeToString,
+            ),
+            'CompleteRequest': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompleteRequest,
+                    request_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.CompleteRequestRequest.FromString,
+                    response_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.CompleteRequestResponse.SerializeToString,
+            ),
+            'ConfirmRequest': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfirmRequest,
+                    request_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ConfirmRequestRequest.FromString,
+                    response_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ConfirmRequestResponse.SerializeToString,
+            ),
+            'ReturnRequest': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReturnRequest,
+                    request_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ReturnRequestRequest.FromString,
+                    response_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ReturnRequestResponse.SerializeToString,
+            ),
+            'AcceptRequest': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcceptRequest,
+                    request_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.AcceptRequestRequest.FromString,
+                    response_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.AcceptRequestResponse.SerializeToString,
+            ),
+            'CancelRequest': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelRequest,
+                    request_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.CancelRequestRequest.FromString,
+                    response_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.CancelRequestResponse.SerializeToString,
+            ),
+            'Transition': grpc.unary_unary_rpc_method_handler(
+                    servicer.Transition,
+                    request_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.TransitionRequest.FromString,
+                    response_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.TransitionResponse.SerializeToString,
+            ),
+            'UpdateRequest': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateRequest,
+                    request_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.UpdateRequestRequest.FromString,
+                    response_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.UpdateRequestResponse.SerializeToString,
+            ),
+            'AddComment': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddComment,
+                    request_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.AddCommentRequest.FromString,
+                    response_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.AddCommentResponse.SerializeToString,
+            ),
+            'ListComments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListComments,
+                    request_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ListCommentsRequest.FromString,
+                    response_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ListCommentsResponse.SerializeToString,
+            ),
+            'ListHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListHistory,
+                    request_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ListHistoryRequest.FromString,
+                    response_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.ListHistoryResponse.SerializeToString,
+            ),
+            'CountRequests': grpc.unary_unary_rpc_method_handler(
+                    servicer.CountRequests,
+                    request_deserializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.CountRequestsRequest.FromString,
+                    response_serializer=ukm_dot_requests_dot_v1_dot_requests__service__pb2.CountRequestsResponse.SerializeToString,
             ),
             'CountAddressReferences': grpc.unary_unary_rpc_method_handler(
                     servicer.CountAddressReferences,
@@ -197,6 +520,519 @@ class RequestService(object):
             '/ukm.requests.v1.RequestService/ListRequests',
             ukm_dot_requests_dot_v1_dot_requests__service__pb2.ListRequestsRequest.SerializeToString,
             ukm_dot_requests_dot_v1_dot_requests__service__pb2.ListRequestsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AssignRequest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ukm.requests.v1.RequestService/AssignRequest',
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.AssignRequestRequest.SerializeToString,
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.AssignRequestResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ClaimRequest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ukm.requests.v1.RequestService/ClaimRequest',
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.ClaimRequestRequest.SerializeToString,
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.ClaimRequestResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PurchaseMaterials(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ukm.requests.v1.RequestService/PurchaseMaterials',
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.PurchaseMaterialsRequest.SerializeToString,
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.PurchaseMaterialsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FinishPurchase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ukm.requests.v1.RequestService/FinishPurchase',
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.FinishPurchaseRequest.SerializeToString,
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.FinishPurchaseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ClarifyRequest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ukm.requests.v1.RequestService/ClarifyRequest',
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.ClarifyRequestRequest.SerializeToString,
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.ClarifyRequestResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AnswerClarification(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ukm.requests.v1.RequestService/AnswerClarification',
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.AnswerClarificationRequest.SerializeToString,
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.AnswerClarificationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveClarification(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ukm.requests.v1.RequestService/ResolveClarification',
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.ResolveClarificationRequest.SerializeToString,
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.ResolveClarificationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResumeRequest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ukm.requests.v1.RequestService/ResumeRequest',
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.ResumeRequestRequest.SerializeToString,
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.ResumeRequestResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompleteRequest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ukm.requests.v1.RequestService/CompleteRequest',
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.CompleteRequestRequest.SerializeToString,
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.CompleteRequestResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfirmRequest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ukm.requests.v1.RequestService/ConfirmRequest',
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.ConfirmRequestRequest.SerializeToString,
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.ConfirmRequestResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReturnRequest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ukm.requests.v1.RequestService/ReturnRequest',
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.ReturnRequestRequest.SerializeToString,
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.ReturnRequestResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcceptRequest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ukm.requests.v1.RequestService/AcceptRequest',
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.AcceptRequestRequest.SerializeToString,
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.AcceptRequestResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelRequest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ukm.requests.v1.RequestService/CancelRequest',
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.CancelRequestRequest.SerializeToString,
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.CancelRequestResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Transition(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ukm.requests.v1.RequestService/Transition',
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.TransitionRequest.SerializeToString,
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.TransitionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateRequest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ukm.requests.v1.RequestService/UpdateRequest',
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.UpdateRequestRequest.SerializeToString,
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.UpdateRequestResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddComment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ukm.requests.v1.RequestService/AddComment',
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.AddCommentRequest.SerializeToString,
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.AddCommentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListComments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ukm.requests.v1.RequestService/ListComments',
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.ListCommentsRequest.SerializeToString,
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.ListCommentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ukm.requests.v1.RequestService/ListHistory',
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.ListHistoryRequest.SerializeToString,
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.ListHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CountRequests(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ukm.requests.v1.RequestService/CountRequests',
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.CountRequestsRequest.SerializeToString,
+            ukm_dot_requests_dot_v1_dot_requests__service__pb2.CountRequestsResponse.FromString,
             options,
             channel_credentials,
             insecure,
