@@ -87,7 +87,7 @@ async def measure_lag(
         async def one() -> None:
             started = time.perf_counter()
             try:
-                response = await call(create.message, timeout=30)
+                response = await call(create.message, timeout=30, metadata=create.metadata or None)
             except grpc.aio.AioRpcError as exc:
                 failures.append(f"{exc.code().name}: {exc.details()}")
                 return

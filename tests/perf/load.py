@@ -26,6 +26,9 @@ class BenchError(RuntimeError):
     """Something is broken (a failed call, a missing event): the figures would mean nothing."""
 
 
+Metadata = tuple[tuple[str, str], ...]
+
+
 @dataclass(frozen=True)
 class Target:
     """One unary method and the serialized request sent to it on every call."""
@@ -33,6 +36,11 @@ class Target:
     name: str
     path: str  # /package.Service/Method
     message: bytes
+    # Sent with every call (e.g. `authorization: Bearer …`).
+    metadata: Metadata = ()
+    # Acts as the bench's signed-in manager: the current access token is put into `metadata`
+    # right before each run (tokens expire; a full bench may outlive one).
+    signed_in: bool = False
 
 
 @dataclass(frozen=True)
@@ -199,6 +207,7 @@ class H2LoadClient:
 
     def argv(self, target: Target, count: int, body: Path, log: Path) -> list[str]:
         """The command line of one run."""
+        headers = [arg for key, value in target.metadata for arg in ("-H", f"{key}: {value}")]
         return [
             self.binary,
             "-n",
@@ -215,6 +224,7 @@ class H2LoadClient:
             "content-type: application/grpc",
             "-H",
             "te: trailers",
+            *headers,
             "--log-file",
             str(log),
             f"http://{self.address}{target.path}",
@@ -307,7 +317,7 @@ class PythonLoadClient:
                     remaining -= 1
                     started = time.perf_counter()
                     try:
-                        await call(target.message, timeout=30)
+                        await call(target.message, timeout=30, metadata=target.metadata or None)
                     except grpc.aio.AioRpcError as exc:
                         failures[exc.code().name] += 1
                         continue

@@ -11,15 +11,21 @@ from typing import Any
 
 from tests.perf.lag import LagResult
 from tests.perf.load import LoadResult
+from tests.perf.login import LoginResult
 
 BASELINE = "baseline"
 GET = "get"
+# The same GetRequest through an Envoy without jwt_authn to a service that trusts a fixed
+# manager (tests/perf/preverified.py): what GetRequest would do if identity cost nothing.
+GET_PREVERIFIED = "get_preverified"
 CREATE = "create"
 LABELS = {
     BASELINE: "Health/Check (baseline)",
     GET: "GetRequest",
+    GET_PREVERIFIED: "GetRequest, pre-verified",
     CREATE: "CreateRequest",
 }
+ORDER = (BASELINE, GET, GET_PREVERIFIED, CREATE)
 
 
 @dataclass(frozen=True)
@@ -48,11 +54,16 @@ class Goal:
 GOALS = (
     Goal("GetRequest / baseline QPS", "get_ratio", at_least=0.6),
     Goal("CreateRequest / baseline QPS", "create_ratio", at_least=0.3),
+    Goal("GetRequest with token checks / pre-verified QPS", "identity_ratio", at_least=0.9),
+    Goal("Login p95 ms, auth on one core", "login_p95_ms", at_most=250.0),
     Goal("event lag p99 ms at 200 creates/s", "lag_p99_ms", at_most=100.0),
 )
 
 
-COMPONENTS = ("service", "envoy", "postgres", "nats", "client")
+# CPU per call: the requests service and the Envoy that served the call, the infrastructure,
+# the identity services (auth + users: nothing per call once tokens are verified) and the
+# load client.
+COMPONENTS = ("service", "envoy", "postgres", "nats", "identity", "client")
 
 
 def median_result(runs: Sequence[LoadResult]) -> dict[str, Any]:
@@ -74,6 +85,7 @@ def build_report(
     *,
     meta: dict[str, Any],
     runs: dict[str, list[LoadResult]],
+    login: LoginResult,
     lag: LagResult,
     drains: list[float],
     extra: dict[str, Any] | None = None,
@@ -81,10 +93,23 @@ def build_report(
     """Everything measured, as one JSON-friendly dict (figures rounded)."""
     medians = {name: median_result(results) for name, results in runs.items()}
     base = medians[BASELINE]["qps"]
-    ratios = {name: medians[name]["qps"] / base for name in (GET, CREATE)}
+    ratios = {name: medians[name]["qps"] / base for name in (GET, GET_PREVERIFIED, CREATE)}
+    # Paired by round (the two runs of a round are adjacent), so drift on a shared machine
+    # touches both sides of each ratio alike.
+    per_round = [
+        checked.qps / trusted.qps
+        for checked, trusted in zip(runs[GET], runs[GET_PREVERIFIED], strict=True)
+    ]
+    identity_ratio = statistics.median(per_round)
+    # The same comparison by CPU (requests service + its Envoy per call), which other load on
+    # a shared machine disturbs less than throughput.
+    checked_cpu = _path_cpu(medians[GET])
+    cpu_ratio = _path_cpu(medians[GET_PREVERIFIED]) / checked_cpu if checked_cpu > 0 else 0.0
     figures = {
         "get_ratio": ratios[GET],
         "create_ratio": ratios[CREATE],
+        "identity_ratio": identity_ratio,
+        "login_p95_ms": login.p95_ms,
         "lag_p99_ms": lag.lag_p99_ms,
     }
     report: dict[str, Any] = _rounded(
@@ -98,7 +123,17 @@ def build_report(
                 }
                 for name, results in runs.items()
             },
-            "ratios": {f"{name}/baseline": ratio for name, ratio in ratios.items()},
+            "ratios": {
+                **{f"{name}/baseline": ratio for name, ratio in ratios.items()},
+                f"{GET}/{GET_PREVERIFIED}": identity_ratio,
+            },
+            "identity_cost": {
+                "get_over_preverified_per_round": per_round,
+                "ratio": identity_ratio,
+                "p50_ms_added": medians[GET]["p50_ms"] - medians[GET_PREVERIFIED]["p50_ms"],
+                "cpu_ratio": cpu_ratio,
+            },
+            "login": vars(login),
             "outbox_drain_seconds_after_create_runs": drains,
             "event_lag": vars(lag),
             "targets": [
@@ -115,6 +150,11 @@ def build_report(
         }
     )
     return report
+
+
+def _path_cpu(median: dict[str, Any]) -> float:
+    cpu = median["cpu_us_per_call"]
+    return float(cpu.get("service", 0.0) + cpu.get("envoy", 0.0))
 
 
 def _rounded(value: Any) -> Any:
@@ -139,7 +179,7 @@ def table(report: dict[str, Any]) -> str:
     ]
     throughput = report["throughput"]
     verdicts = {t["figure"]: t for t in report["targets"]}
-    for name in (BASELINE, GET, CREATE):
+    for name in ORDER:
         median = throughput[name]["median"]
         ratio = median["qps"] / throughput[BASELINE]["median"]["qps"]
         goal = verdicts.get(f"{name}_ratio")
@@ -148,13 +188,26 @@ def table(report: dict[str, Any]) -> str:
             f"{LABELS[name]:<26}{median['qps']:>9,.0f}{median['p50_ms']:>9.1f}"
             f"{median['p99_ms']:>9.1f}{ratio:>9.2f}{mark}"
         )
-    lines += ["", _cpu_table(throughput)]
+    identity = report["identity_cost"]
+    goal = verdicts["identity_ratio"]
+    lines += [
+        "",
+        "token checks (Envoy jwt_authn + the service's re-verification + RBAC) on GetRequest:",
+        f"  GetRequest / pre-verified QPS {identity['ratio']:.2f} (per round: "
+        + ", ".join(f"{r:.2f}" for r in identity["get_over_preverified_per_round"])
+        + f"), p50 {identity['p50_ms_added']:+.1f} ms   target {goal['target']}  "
+        f"{goal['result']}",
+        f"  by CPU of service + Envoy per call: {identity['cpu_ratio']:.2f}",
+        "",
+        _cpu_table(throughput),
+    ]
     busiest = max(throughput[name]["median"]["other_cores"] for name in throughput)
     if busiest >= 0.25:
         lines.append(
             f"! other processes kept up to {busiest:.2f} cores busy during the runs: absolute "
             "figures are lower than on a quiet machine"
         )
+    lines += ["", *_login_lines(report["login"], report["argon2"], verdicts["login_p95_ms"])]
     lag = report["event_lag"]
     goal = verdicts["lag_p99_ms"]
     lines += [
@@ -177,6 +230,23 @@ def table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _login_lines(login: dict[str, Any], argon2: dict[str, Any], goal: dict[str, Any]) -> list[str]:
+    cost = f"m={argon2['memory_kib']} KiB t={argon2['time_cost']} p={argon2['parallelism']}"
+    where = (
+        f"auth pinned to CPU {login['pinned_cpu']}"
+        if login["pinned_cpu"] is not None
+        else "auth NOT pinned (affinity not settable here)"
+    )
+    return [
+        f"Login (password only; Argon2id {cost}), {login['count']} sequential calls via Envoy,",
+        f"  {where}:",
+        f"  p50 {login['p50_ms']:.1f} ms   p95 {login['p95_ms']:.1f} ms   "
+        f"p99 {login['p99_ms']:.1f} ms   max {login['max_ms']:.1f} ms   "
+        f"target p95 {goal['target']} ms  {goal['result']}",
+        f"  (auth service CPU {login['auth_cpu_ms']:.1f} ms per Login)",
+    ]
+
+
 def _cpu_table(throughput: dict[str, Any]) -> str:
     """CPU µs per call by component, and the foreign load during the runs."""
     lines = [
@@ -184,7 +254,7 @@ def _cpu_table(throughput: dict[str, Any]) -> str:
         + "".join(f"{name:>9}" for name in COMPONENTS)
         + f"{'other load':>13}"
     ]
-    for name in (BASELINE, GET, CREATE):
+    for name in ORDER:
         median = throughput[name]["median"]
         cpu = median["cpu_us_per_call"]
         lines.append(

@@ -1,21 +1,27 @@
 """The system under benchmark, started from scratch in a temporary folder on free ports.
 
-Production shapes throughout: durable PostgreSQL (fsync on), NATS JetStream on file storage, the
-mesh PKI, migrations and streams as `ukm up` creates them, the requests service as its own
-process (`ukm serve requests`, exactly what a container runs) and Envoy rendered from a copy of
-the topology. Everything started is stopped by `stop()`, in reverse order, whatever happened.
+Production shapes throughout: durable PostgreSQL (fsync on), Redis, NATS JetStream on file
+storage, the mesh PKI, migrations and streams as `ukm up` creates them, every service of the
+topology (auth, users, requests) as its own process (`ukm serve <name>`, exactly what a
+container runs, with the environment `ukm up` gives it) calling the others through Envoy's mesh
+listener, and Envoy rendered from a copy of the topology, with `jwt_authn` on its edge. The
+bench's people are made by the operator bootstrap before the services start.
+
+Beside it, for the identity baseline: the pre-verified requests service (tests/perf/
+preverified.py) behind a second Envoy whose edge has no token checks (tests/perf/open_edge.py),
+on the same database. Everything started is stopped by `stop()`, in reverse order, whatever
+happened.
 """
 
 from __future__ import annotations
 
-import os
+import asyncio
 import shutil
 import sys
 import tempfile
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -23,67 +29,103 @@ import yaml
 
 from mesh.envoy import write_envoy_config
 from mesh.envoy.process import EnvoyProcess
-from mesh.infra import EmbeddedNats, EmbeddedPostgres, free_port
+from mesh.infra import EmbeddedNats, EmbeddedPostgres, EmbeddedRedis, free_port
 from mesh.pki import ensure_pki
 from mesh.prepare import prepare
 from mesh.process import ManagedProcess
-from mesh.topology import TOPOLOGY_FILE, Topology, load_topology
+from mesh.supervisor import http_ok, service_env
+from mesh.topology import TOPOLOGY_FILE, Edge, Topology, load_topology
+from tests.perf.open_edge import write_open_edge_config
+from tests.perf.people import BenchPeople, bootstrap
+from tests.perf.preverified import MANAGER_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 DESCRIPTOR = ROOT / "gen" / "ukm.binpb"
-SERVICE = "requests"
 LOOPBACK = "127.0.0.1"
+SERVICE = "requests"  # the service whose calls are measured
+# Process names (also the CPU groups) of the identity baseline's two parts.
+PREVERIFIED = "requests-preverified"
+OPEN_ENVOY = "envoy-open"
+ENVOY = "envoy"
 
 
 class _Stoppable(Protocol):
     def stop(self) -> None: ...
 
 
+class PortPicker:
+    """Distinct free ports (the OS may hand the same free port out twice in a row)."""
+
+    def __init__(self) -> None:
+        self.taken: set[int] = set()
+
+    def __call__(self) -> int:
+        while (port := free_port()) in self.taken:
+            pass
+        self.taken.add(port)
+        return port
+
+    def edge(self) -> Edge:
+        """Ports for one Envoy's listeners and admin."""
+        return Edge(http_port=self(), https_port=self(), mesh_port=self(), admin_port=self())
+
+
 @dataclass(frozen=True)
 class Ports:
     """Every TCP port the stack binds (all free when chosen)."""
 
-    http: int
-    https: int
-    mesh: int
-    admin: int
+    edge: Edge
+    open_edge: Edge
     nats: int
-    grpc: int
-    ops: int
+    services: dict[str, tuple[int, int]]  # name → (gRPC, ops)
+    preverified: tuple[int, int]
 
     @classmethod
-    def pick(cls) -> Ports:
-        """Seven distinct free ports."""
-        chosen: list[int] = []
-        while len(chosen) < 7:
-            port = free_port()
-            if port not in chosen:
-                chosen.append(port)
-        return cls(*chosen)
+    def pick(cls, services: list[str]) -> Ports:
+        """Free ports for everything."""
+        pick = PortPicker()
+        return cls(
+            edge=pick.edge(),
+            open_edge=pick.edge(),
+            nats=pick(),
+            services={name: (pick(), pick()) for name in services},
+            preverified=(pick(), pick()),
+        )
 
 
 class BenchStack:
-    """PostgreSQL, NATS, the requests service and Envoy, for one benchmark run."""
+    """Infrastructure, the three services and Envoy, plus the identity baseline."""
 
     def __init__(self, workdir: Path | None = None) -> None:
         # Not under pytest's temporary root: PostgreSQL runs as another user when we are root.
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="ukm-bench-"))
-        self.ports = Ports.pick()
+        self.service_names = list(load_topology(TOPOLOGY_FILE).services)
+        self.ports = Ports.pick(self.service_names)
+        self.people = BenchPeople.new()
         self.topology: Topology | None = None
-        self.service: ManagedProcess | None = None
-        self.envoy: EnvoyProcess | None = None
+        self.processes: dict[str, ManagedProcess] = {}
         self.nats_url = ""
         self._parts: list[tuple[str, _Stoppable]] = []
 
     @property
     def edge_address(self) -> str:
         """Envoy's plaintext edge listener (h2c gRPC and REST), `host:port`."""
-        return f"{LOOPBACK}:{self.ports.http}"
+        return f"{LOOPBACK}:{self.ports.edge.http_port}"
+
+    @property
+    def open_edge_address(self) -> str:
+        """The edge of the Envoy without token checks, in front of the pre-verified service."""
+        return f"{LOOPBACK}:{self.ports.open_edge.http_port}"
 
     @property
     def access_log(self) -> Path:
         """Envoy's access log (one JSON object per request)."""
         return self.workdir / "logs" / "envoy-access.log"
+
+    @property
+    def open_access_log(self) -> Path:
+        """The access log of the Envoy without token checks."""
+        return self.workdir / "logs" / "envoy-open-access.log"
 
     @property
     def stream(self) -> str:
@@ -96,32 +138,62 @@ class BenchStack:
     def start(self, say: Callable[[str], None] = print) -> None:
         """Bring everything up, in dependency order. Call `stop()` afterwards in any case (also
         when this raises): each part is registered before it starts."""
-        self.topology = load_topology(self._write_topology())
+        self.topology = topology = load_topology(self._write_topology())
         say(f"  · workdir {self.workdir}")
-        pki = ensure_pki(self.topology, self.workdir / "pki")
-        say("  · PostgreSQL (embedded, durable)")
+        pki = ensure_pki(topology, self.workdir / "pki")
+        say("  · PostgreSQL (embedded, durable), Redis, NATS JetStream")
         postgres = EmbeddedPostgres(self.workdir / "pg", durable=True)
         self._parts.append(("postgres", postgres))
         postgres.start()
-        say("  · NATS JetStream (embedded)")
+        redis = EmbeddedRedis(self.workdir / "redis")
+        self._parts.append(("redis", redis))
+        redis.start()
         nats = EmbeddedNats(self.workdir / "nats", port=self.ports.nats)
         self._parts.append(("nats", nats))
         nats.start()
         self.nats_url = nats.url
-        say("  · migrations and streams")
-        prepare(self.topology, database_url=postgres.url, nats_url=nats.url)
-        say(f"  · service {SERVICE} (subprocess)")
-        self.service = ManagedProcess(
-            SERVICE,
-            [sys.executable, "-m", "ukmctl", "serve", SERVICE],
-            log_path=self.workdir / "logs" / f"{SERVICE}.log",
-            env=self._service_env(postgres.url, nats.url, pki),
-            cwd=ROOT,
+        urls = {"database": postgres.url, "redis": redis.url, "nats": nats.url}
+        say("  · migrations, streams, the bench's people (operator bootstrap)")
+        prepare(topology, database_url=postgres.url, nats_url=nats.url)
+        envs = {name: self._service_env(name, urls) for name in self.service_names}
+        asyncio.run(
+            bootstrap(
+                self.people,
+                database_url=postgres.url,
+                data_keys=envs[SERVICE]["UKM_DATA_KEYS"],
+            )
         )
-        self._parts.append((SERVICE, self.service))
-        self.service.start()
-        self.service.wait_ready(self._service_ready, timeout=60)
-        say("  · Envoy")
+        say(f"  · services {', '.join(self.service_names)} and {PREVERIFIED} (subprocesses)")
+        for name in self.service_names:
+            self._spawn(name, [sys.executable, "-m", "ukmctl", "serve", name], envs[name])
+        grpc_port, ops_port = self.ports.preverified
+        self._spawn(
+            PREVERIFIED,
+            [sys.executable, "-m", "tests.perf.preverified"],
+            {
+                **envs[SERVICE],
+                "UKM_GRPC_PORT": str(grpc_port),
+                "UKM_OPS_PORT": str(ops_port),
+                MANAGER_ENV: self.people.manager.user_id,
+            },
+        )
+        # Started together (their imports take a while), then waited for one by one.
+        for name, process in self.processes.items():
+            ops = ops_port if name == PREVERIFIED else self.ports.services[name][1]
+            process.wait_ready(partial(http_ok, f"http://{LOOPBACK}:{ops}/readyz"), 90)
+        say("  · Envoy (edge with jwt_authn) and the Envoy without token checks")
+        self._start_envoys(pki)
+
+    def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+        process = ManagedProcess(
+            name, argv, log_path=self.workdir / "logs" / f"{name}.log", env=env, cwd=ROOT
+        )
+        self.processes[name] = process
+        self._parts.append((name, process))
+        process.start()
+
+    def _start_envoys(self, pki: Path) -> None:
+        assert self.topology is not None
         config = write_envoy_config(
             self.topology,
             self.workdir / "envoy.yaml",
@@ -129,59 +201,56 @@ class BenchStack:
             descriptor_path=DESCRIPTOR,
             access_log=str(self.access_log),
         )
-        self.envoy = EnvoyProcess(
-            config,
-            admin_port=self.ports.admin,
-            log_path=self.workdir / "logs" / "envoy.log",
-            # Short, so each phase can check its calls in the access log without waiting long.
-            log_flush_ms=100,
+        open_config = write_open_edge_config(
+            self.topology,
+            self.workdir / "open" / "envoy.yaml",
+            pki_dir=pki,
+            descriptor_path=DESCRIPTOR,
+            upstreams={SERVICE: (LOOPBACK, self.ports.preverified[0])},
+            edge=self.ports.open_edge,
+            access_log=str(self.open_access_log),
         )
-        self._parts.append(("envoy", self.envoy))
-        self.envoy.start()
+        for name, path, edge in (
+            (ENVOY, config, self.ports.edge),
+            (OPEN_ENVOY, open_config, self.ports.open_edge),
+        ):
+            envoy = EnvoyProcess(
+                path,
+                admin_port=edge.admin_port,
+                log_path=self.workdir / "logs" / f"{name}.log",
+                # Short, so each phase can check its calls in the access log without waiting.
+                log_flush_ms=100,
+            )
+            self._parts.append((name, envoy))
+            # The edge refuses every token until it has fetched the JWKS; the open one has none.
+            envoy.start(wait_for_keys=name == ENVOY)
 
     def _write_topology(self) -> Path:
-        """A copy of the topology with only the requests service, on our free ports."""
+        """A copy of the topology on our free ports, the measured service listed first: Envoy
+        sends health checks and reflection to the first service, and the baseline
+        (`Health/Check`) must be answered by the same process as the measured calls."""
         raw = yaml.safe_load(TOPOLOGY_FILE.read_text())
-        service = dict(raw["services"][SERVICE])
-        service.update(grpc_port=self.ports.grpc, ops_port=self.ports.ops, calls=[])
-        raw["services"] = {SERVICE: service}
-        raw["edge"] = {
-            "http_port": self.ports.http,
-            "https_port": self.ports.https,
-            "mesh_port": self.ports.mesh,
-            "admin_port": self.ports.admin,
-        }
+        raw["services"] = {SERVICE: raw["services"].pop(SERVICE), **raw["services"]}
+        for name, (grpc_port, ops_port) in self.ports.services.items():
+            raw["services"][name].update(grpc_port=grpc_port, ops_port=ops_port)
+        raw["edge"] = vars(self.ports.edge).copy()
         raw["infrastructure"]["nats_port"] = self.ports.nats
         path = self.workdir / "topology.yaml"
         self.workdir.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(raw, sort_keys=False))
         return path
 
-    def _service_env(self, database_url: str, nats_url: str, pki: Path) -> dict[str, str]:
-        env = {key: value for key, value in os.environ.items() if not key.startswith("UKM_")}
+    def _service_env(self, name: str, urls: dict[str, str]) -> dict[str, str]:
+        """What `ukm up` gives the service (its data keys made under the workdir), plus the
+        topology copy and a quick shutdown (only how fast the bench tears down)."""
+        assert self.topology is not None
+        env = service_env(self.topology, name, root=self.workdir, urls=urls)
         env.update(
             UKM_TOPOLOGY=str(self.workdir / "topology.yaml"),
-            UKM_DATABASE_URL=database_url,
-            UKM_NATS_URL=nats_url,
-            UKM_PKI_DIR=str(pki),
-            UKM_GRPC_PORT=str(self.ports.grpc),
-            UKM_OPS_PORT=str(self.ports.ops),
-            UKM_MESH_ADDRESS=f"{LOOPBACK}:{self.ports.mesh}",
-            UKM_LOG_LEVEL="WARNING",
-            # Only how fast the benchmark tears down; nothing measured depends on these.
             UKM_DRAIN_SECONDS="0",
             UKM_SHUTDOWN_GRACE_SECONDS="2",
-            PYTHONUNBUFFERED="1",
         )
         return env
-
-    def _service_ready(self) -> bool:
-        url = f"http://{LOOPBACK}:{self.ports.ops}/readyz"
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                return bool(response.status == 200)
-        except (urllib.error.URLError, OSError):
-            return False
 
     def process_groups(self) -> dict[str, int]:
         """The process group of each running component (its leader's pid), by name."""
@@ -189,13 +258,13 @@ class BenchStack:
         for name, part in self._parts:
             process = getattr(part, "process", part)  # servers and Envoy wrap a ManagedProcess
             if isinstance(process, ManagedProcess) and process.pid is not None:
-                groups["service" if name == SERVICE else name] = process.pid
+                groups[name] = process.pid
         return groups
 
-    @property
-    def service_pid(self) -> int | None:
-        """The requests service's pid while it runs."""
-        return self.service.pid if self.service is not None else None
+    def pid(self, name: str) -> int | None:
+        """The pid of a running service process (`requests`, `auth`, `requests-preverified`…)."""
+        process = self.processes.get(name)
+        return process.pid if process is not None else None
 
     def stop(self, *, keep_workdir: bool = False) -> None:
         """Stop everything in reverse order; remove the workdir unless asked to keep it."""
@@ -205,6 +274,7 @@ class BenchStack:
             except Exception as exc:  # keep stopping the rest
                 print(f"  ! stopping {name}: {exc!r}", file=sys.stderr)
         self._parts.clear()
+        self.processes.clear()
         if keep_workdir:
             print(f"  (logs kept in {self.workdir / 'logs'})", file=sys.stderr)
         else:

@@ -1,9 +1,11 @@
 """The benchmark machinery works end to end (tiny counts; nothing about speed is asserted).
 
-The bench runs as the command `make bench` runs, in a subprocess: its own stack, every
-measurement, the table and the JSON, and it must leave no process behind. It uses h2load when
-installed (never installing it here) and the Python client otherwise; the quick run also
-exercises the Python client once either way, so the fallback path is always covered.
+The bench runs as the command `make bench` runs, in a subprocess: its own stack (auth, users,
+requests, Envoy with token checks, and the pre-verified requests service behind an Envoy
+without them), every measurement, the table and the JSON, and it must leave no process behind.
+It uses h2load when installed (never installing it here) and the Python client otherwise; the
+quick run also exercises the Python client once either way, so the fallback path is always
+covered. The pieces with logic of their own are checked on their own too.
 """
 
 from __future__ import annotations
@@ -18,8 +20,24 @@ from typing import Any
 
 import pytest
 
-from tests.perf.load import parse_h2load_log, parse_h2load_output, percentile
-from tests.perf.stack import ROOT
+from mesh.envoy import render_envoy_config
+from mesh.topology import load_topology
+from services.kit.rbac import AccessPolicy
+from tests.perf.access_log import AccessLog
+from tests.perf.load import (
+    BenchError,
+    H2LoadClient,
+    Target,
+    parse_h2load_log,
+    parse_h2load_output,
+    percentile,
+)
+from tests.perf.measure import round_order
+from tests.perf.open_edge import JWT_FILTER, without_token_checks
+from tests.perf.preverified import AllowEverything, PreverifiedAuthenticator, manager
+from tests.perf.stack import DESCRIPTOR, ROOT
+
+MEASURED = ("baseline", "get", "get_preverified", "create")
 
 H2LOAD_SUMMARY = """
 finished in 1.02s, 4893.21 req/s, 1.23MB/s
@@ -63,6 +81,70 @@ def test_h2load_output_and_log_are_parsed() -> None:
     assert parse_h2load_log(log) == [1.5, 2.5]
 
 
+def test_h2load_sends_the_targets_metadata(tmp_path: Path) -> None:
+    client = H2LoadClient("h2load", "127.0.0.1:1", tmp_path, connections=1, streams=1)
+    target = Target("get", "/p.S/M", b"", metadata=(("authorization", "Bearer t0k3n"),))
+    argv = client.argv(target, 10, tmp_path / "body", tmp_path / "log")
+    assert argv[argv.index("authorization: Bearer t0k3n") - 1] == "-H"
+
+
+def test_rounds_alternate_which_getrequest_run_goes_first() -> None:
+    first, second = round_order(1), round_order(2)
+    assert sorted(first) == sorted(second) == sorted(MEASURED)
+    assert first.index("get") < first.index("get_preverified")
+    assert second.index("get_preverified") < second.index("get")
+    assert first[0] == second[0] == "baseline" and first[-1] == second[-1] == "create"
+
+
+def _http_filters(config: dict[str, Any]) -> list[list[str]]:
+    return [
+        [f["name"] for f in network["typed_config"]["http_filters"]]
+        for listener in config["static_resources"]["listeners"]
+        for chain in listener["filter_chains"]
+        for network in chain["filters"]
+    ]
+
+
+def test_the_open_edge_differs_only_by_the_token_filter(pki_dir: Path) -> None:
+    config = render_envoy_config(load_topology(), pki_dir=pki_dir, descriptor_path=DESCRIPTOR)
+    opened = without_token_checks(config)
+    assert any(JWT_FILTER in names for names in _http_filters(config))
+    assert not any(JWT_FILTER in names for names in _http_filters(opened))
+    assert [[n for n in names if n != JWT_FILTER] for names in _http_filters(config)] == (
+        _http_filters(opened)
+    )
+    assert opened["static_resources"]["clusters"] == config["static_resources"]["clusters"]
+    with pytest.raises(ValueError, match="jwt_authn"):
+        without_token_checks(opened)
+
+
+async def test_the_preverified_identity_is_a_manager_allowed_everything() -> None:
+    fixed = manager("9c4f5da1-6ec0-4f88-b154-3d4e5f607182")
+    answer = await PreverifiedAuthenticator(fixed).authenticate({}, None)
+    assert answer is fixed and answer.caller.is_staff and answer.caller.status == "approved"
+    policy = AccessPolicy.load()
+    for method in policy.rules:  # even methods only other services may call
+        AllowEverything().check(method, answer.caller, None)
+
+
+async def test_the_access_log_check_counts_only_the_edge_and_the_paths_asked(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "access.log"
+    entries = [
+        {"listener": "edge_http", "path": "/a/Get", "grpc_status": "0"},
+        {"listener": "edge_http", "path": "/.well-known/jwks.json", "grpc_status": "-"},
+        {"listener": "mesh", "path": "/a/Get", "grpc_status": "0"},
+        {"listener": "edge_http", "path": "/a/Get", "grpc_status": "16"},
+    ]
+    path.write_text("".join(json.dumps(e) + "\n" for e in entries))
+    log = AccessLog(path)
+    await log.expect_outcomes({("/a/Get", "0"): 1, ("/a/Get", "16"): 1}, within=0.5)
+    path.write_text(path.read_text() + json.dumps(entries[3]) + "\n")
+    with pytest.raises(BenchError, match="UNAUTHENTICATED"):
+        await log.expect("/a/Get", 1, within=0.5)
+
+
 @pytest.mark.timeout(120)
 def test_quick_bench_runs_end_to_end(tmp_path: Path) -> None:
     output = tmp_path / "latest.json"
@@ -79,24 +161,40 @@ def test_quick_bench_runs_end_to_end(tmp_path: Path) -> None:
     report = json.loads(output.read_text())
 
     assert report["client"] in ("h2load", "python")
-    for name in ("baseline", "get", "create"):
+    for name in MEASURED:
         runs = report["throughput"][name]["runs"]
         assert len(runs) == report["rounds"]
         for figures in [*runs, report["throughput"][name]["median"]]:
             assert all(_number(figures[k]) for k in ("qps", "p50_ms", "p99_ms", "other_cores"))
             assert figures["qps"] > 0 and figures["p99_ms"] >= figures["p50_ms"] > 0
             cpu = figures["cpu_us_per_call"]
-            assert set(cpu) >= {"service", "envoy", "postgres", "client"}, cpu
+            assert set(cpu) >= {"service", "envoy", "postgres", "identity", "client"}, cpu
             assert all(_number(v) and v >= 0 for v in cpu.values()), cpu
     assert all(_number(v) and v > 0 for v in report["ratios"].values())
+    assert set(report["ratios"]) >= {"get/baseline", "create/baseline", "get/get_preverified"}
+    identity = report["identity_cost"]
+    assert len(identity["get_over_preverified_per_round"]) == report["rounds"]
+    assert _number(identity["ratio"]) and identity["ratio"] > 0
+    assert _number(identity["cpu_ratio"]) and identity["cpu_ratio"] >= 0
+
+    login = report["login"]
+    assert login["count"] > 0 and _number(login["auth_cpu_ms"]) and login["auth_cpu_ms"] >= 0
+    assert 0 < login["p50_ms"] <= login["p95_ms"] <= login["p99_ms"] <= login["max_ms"]
+    assert login["pinned_cpu"] is None or login["pinned_cpu"] >= 0
     lag = report["event_lag"]
     assert lag["events"] == lag["creates"] > 0
     assert all(_number(v) for v in lag.values())
     assert lag["lag_p99_ms"] >= lag["lag_p50_ms"] >= 0
-    assert [t["result"] for t in report["targets"]] != [] and all(
-        t["result"] in ("PASS", "MISS") for t in report["targets"]
-    )
+    assert {t["figure"] for t in report["targets"]} == {
+        "get_ratio",
+        "create_ratio",
+        "identity_ratio",
+        "login_p95_ms",
+        "lag_p99_ms",
+    }
+    assert all(t["result"] in ("PASS", "MISS") for t in report["targets"])
     assert report["python_client_baseline"]["qps"] > 0
+    assert report["token_renewals"] > 0  # the quick run renews before every signed run
 
     assert _processes_mentioning(report["workdir"]) == []
     assert not Path(report["workdir"]).exists()
