@@ -85,7 +85,10 @@ PERSONAS = [
     Persona("inspector", ("inspector",)),
     Persona("manager", ("manager",)),
     Persona("admin", ("admin",)),
-    *(Persona(f"{name} service", service=name) for name in ("bot", "auth", "users", "requests")),
+    *(
+        Persona(f"{name} service", service=name)
+        for name in ("bot", "auth", "users", "requests", "shifts")
+    ),
 ]
 
 
