@@ -5,7 +5,7 @@ and the reads behind "who is on duty" and the history.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from services.kit import keyset
 from services.kit.db import session_factory, transaction
 from services.kit.errors import NotFound
 from services.shifts import coverage, events, lifecycle, models
@@ -170,7 +171,7 @@ class ShiftStore:
         if filters.started_before is not None:
             conditions.append(_SHIFTS.c.started_at < filters.started_before)
         if after is not None:
-            conditions.append(_before((_SHIFTS.c.started_at, _SHIFTS.c.id), after))
+            conditions.append(keyset.before((_SHIFTS.c.started_at, _SHIFTS.c.id), after))
         query = (
             sa.select(_SHIFTS)
             .where(*conditions)
@@ -183,13 +184,6 @@ class ShiftStore:
         async with self.reader.connect() as connection:
             rows = (await connection.execute(query)).mappings().all()
         return [to_shift(row) for row in rows]
-
-
-def _before(columns: Sequence[sa.Column[Any]], values: Sequence[object]) -> sa.ColumnElement[bool]:
-    """`(columns) < (values)` with the values typed like their columns (PostgreSQL will not
-    compare a uuid with an untyped text parameter)."""
-    typed = (sa.literal(v, type_=c.type) for c, v in zip(columns, values, strict=True))
-    return sa.tuple_(*columns) < sa.tuple_(*typed)
 
 
 def to_shift(row: sa.RowMapping) -> Shift:

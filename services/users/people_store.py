@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from services.kit import keyset
 from services.kit.db import session_factory, transaction
 from services.users import audit, events, models, person_rows, sql
 from services.users.decisions import Change
@@ -109,7 +110,7 @@ class PeopleStore:
             wanted = sorted({filters.specialization, UNIVERSAL})
             conditions.append(_USERS.c.specializations.overlap(wanted))
         if after is not None:
-            conditions.append(sql.before((_USERS.c.created_at, _USERS.c.id), after))
+            conditions.append(keyset.before((_USERS.c.created_at, _USERS.c.id), after))
         query = (
             sa.select(_USERS)
             .where(*conditions)

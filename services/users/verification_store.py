@@ -18,9 +18,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from services.kit import keyset
 from services.kit.db import session_factory, transaction
 from services.kit.errors import NotFound
-from services.users import audit, events, models, person_rows, sql, verification
+from services.users import audit, events, models, person_rows, verification
 from services.users.binding_store import approve_pending_bindings
 from services.users.people import Person, require_not_anonymized
 from services.users.privacy import Sealer
@@ -275,7 +276,7 @@ class VerificationStore:
         )
         conditions: list[sa.ColumnElement[bool]] = [waiting, _USERS.c.anonymized.is_(False)]
         if after is not None:
-            conditions.append(sql.after((_CASES.c.waiting_since, _CASES.c.user_id), after))
+            conditions.append(keyset.after((_CASES.c.waiting_since, _CASES.c.user_id), after))
         query = (
             sa.select(_CASES.c.user_id, _CASES.c.waiting_since, _USERS.c.verification_status)
             .join(_USERS, _USERS.c.id == _CASES.c.user_id)
