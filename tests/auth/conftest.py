@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from services.auth import totp
 from services.auth.settings import AuthSettings
 from services.kit.server import Server
 from services.kit.status import details_of
+from tests.support.clock import Clock
 from tests.support.identity import Person, person, test_issuer
 from tests.support.services import direct_channel, running_service, service_settings
 
@@ -41,19 +42,6 @@ ROLE = {
     "inspector": user_pb2.ROLE_INSPECTOR,
     "admin": user_pb2.ROLE_ADMIN,
 }
-
-
-class Clock:
-    """A wall clock that tests can advance."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
@@ -19,23 +19,11 @@ from ukm.users.v1 import verification_service_pb2_grpc as verification_rpc
 from services.kit.server import Server
 from services.kit.settings import Settings
 from services.kit.status import details_of
+from tests.support.clock import Clock
 from tests.support.identity import Person, person, test_issuer
 from tests.support.services import direct_channel, running_service, service_settings
 
 Metadata = tuple[tuple[str, str], ...]
-
-
-class Clock:
-    """A wall clock that tests can set and advance."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
 
 
 @dataclass
