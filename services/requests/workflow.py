@@ -10,6 +10,16 @@ and the events (as outbox rows) in one transaction, guarded by the version it re
 `replay(initial, history)` rebuilds a state from its history; `allowed_actions` tells a client
 which actions to offer (before any payload).
 
+Actions (`Action`): DOMAIN.md's 19, each as its table says, plus one of the system's own:
+
+- RELEASE_TO_POOL (system only; IN_PROGRESS, PURCHASE, CLARIFICATION → NEW): the executor's
+  shift ended, so the request goes back to its pool, for the next on-duty executor of that
+  specialisation to claim (DOMAIN.md "Shifts": on hand-over the open requests are offered on).
+  Payload: a reason (required, e.g. "shift ended") and optionally the pool. The executor is
+  cleared and the request is addressed to the pool; events: StatusChanged, Unassigned (the
+  executor, the reason, nobody replacing them) and Assigned (group, the pool), so the pool's
+  on-duty executors and the managers can be told.
+
 Checks run in this order; the first failing one answers:
 
 1. `expected_version` (None skips it)      → STALE_VERSION
@@ -18,7 +28,8 @@ Checks run in this order; the first failing one answers:
    apartment)                               → ROLE_NOT_ALLOWED, NOT_OWNER
 4. an executor's work is on their own request → NOT_ASSIGNED
 5. the action is allowed from this status for that actor → TRANSITION_NOT_ALLOWED;
-   a claim needs a pool-addressed request  → NOT_GROUP_ADDRESSED
+   a claim needs a pool-addressed request  → NOT_GROUP_ADDRESSED;
+   a release needs an executor to take it from → NOT_ASSIGNED
 6. an executor is on an active shift        → EXECUTOR_NOT_ON_SHIFT
 7. a claimer's skills and shift cover the pool → SKILL_MISMATCH
 8. the payload (InvalidArgument naming the field; REASON_REQUIRED, RATING_REQUIRED)
@@ -30,12 +41,14 @@ Refusal reasons (`ErrorInfo.reason`; FailedPrecondition unless marked Permission
   reload and retry.
 - REQUEST_FROZEN: the request is ACCEPTED or CANCELLED; nothing changes it any more.
 - ROLE_NOT_ALLOWED (PermissionDenied): none of the actor's roles may perform the action (e.g. a
-  resident assigning, a manager using the dispatcher's DISPATCH_ASSIGN, the system confirming).
+  resident assigning, a manager using the dispatcher's DISPATCH_ASSIGN or the hand-over's
+  RELEASE_TO_POOL, the system confirming).
 - NOT_OWNER (PermissionDenied): the action belongs to the applicant (CLARIFY_ANSWER,
   APPLICANT_RETURN; CANCEL also to managers; APPLICANT_ACCEPT also to approved residents of the
   same apartment) and the person is none of them.
 - NOT_ASSIGNED: an executor's work action (purchase, resume, complete) on a request that is not
-  assigned to them.
+  assigned to them; RELEASE_TO_POOL of a request nobody is assigned to (one sent to purchase or
+  clarification straight from NEW: no shift of anyone's ends on it).
 - TRANSITION_NOT_ALLOWED: the action does not start from the request's status for this actor
   (metadata `status`, `action`); an applicant may cancel only while the request is NEW.
 - NOT_GROUP_ADDRESSED: EXECUTOR_CLAIM of a request not offered to a pool.
@@ -46,7 +59,7 @@ Refusal reasons (`ErrorInfo.reason`; FailedPrecondition unless marked Permission
   pool the request is already offered to (a retry that would only add noise).
 - EXECUTOR_REQUIRED: the action leads to IN_PROGRESS but the request has no executor and the
   payload names none.
-- REASON_REQUIRED: CANCEL, RETURN_TO_WORK and APPLICANT_RETURN need a reason.
+- REASON_REQUIRED: CANCEL, RETURN_TO_WORK, APPLICANT_RETURN and RELEASE_TO_POOL need a reason.
 - RATING_REQUIRED: APPLICANT_ACCEPT needs a rating.
 - InvalidArgument (field violations): a field the action does not take; a missing executor,
   pool, materials list, question, answer or report; text over 2000 characters; more than 10
@@ -80,6 +93,17 @@ Decisions where DOMAIN.md is silent (or reads two ways):
 - A cancelled request keeps its executor and assignment, so they can be told.
 - Materials: quantity is positive decimal text; an empty unit means pieces ("pcs").
 - Empty strings, empty lists and a rating of 0 mean "not given" (proto3 defaults).
+- RELEASE_TO_POOL goes to the pool named in its payload, else to `needed_specialisation`: the
+  pool the request is offered to, else its category's. Once someone is assigned, the snapshot no
+  longer shows which pool the request came from (a manager may have chosen another than the
+  category's), so the caller that knows it (from the assignment log) names it; the engine
+  records the pool it used in the history entry, which therefore replays on its own. It keeps
+  the materials, the return and the first response time (`responded_at`: the request was
+  answered once; the SLA's response clock does not restart); the clarification question stays
+  in the history and comments. It records no comment: the reason travels with the status
+  change, the unassignment and the history. Like every action it is guarded by the version, so
+  a hand-over that read the request before a manager reassigned it answers STALE_VERSION when
+  it passes `expected_version`.
 """
 
 from __future__ import annotations
@@ -178,7 +202,7 @@ REASONS: Mapping[str, str] = {
     "REQUEST_FROZEN": "the request is accepted or cancelled",
     "ROLE_NOT_ALLOWED": "none of the caller's roles may perform this action",
     "NOT_OWNER": "only the applicant (or, for some actions, a neighbour or manager) may",
-    "NOT_ASSIGNED": "the request is assigned to another executor",
+    "NOT_ASSIGNED": "the request is assigned to another executor, or to nobody",
     "TRANSITION_NOT_ALLOWED": "the action does not start from the current status",
     "NOT_GROUP_ADDRESSED": "only requests offered to a pool can be claimed",
     "EXECUTOR_NOT_ON_SHIFT": "the executor has no active shift",
@@ -213,12 +237,7 @@ def apply(
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     capacity = authorise(state, action, actor, expected_version)
-    clean = normalise(action, payload or Payload())
-    if action is Action.EXECUTOR_CLAIM:
-        # The claimer assigns themselves; recording it makes the entry replayable on its own.
-        clean = replace(
-            clean, executor_id=actor.user_id, executor_specialisations=actor.specialisations
-        )
+    clean = _implied(state, action, actor, normalise(action, payload or Payload()))
     _check_assignment(state, action, clean)
     entry = HistoryEntry(
         version=state.version + 1,
@@ -245,6 +264,19 @@ def allowed_actions(state: RequestState, actor: Actor) -> frozenset[Action]:
     return frozenset(
         action for action in RULES if isinstance(judge(state, action, actor, None), Capacity)
     )
+
+
+def _implied(state: RequestState, action: Action, actor: Actor, payload: Payload) -> Payload:
+    """`payload` with what the action implies filled in; recording it makes the history entry
+    replayable on its own, whatever the state looks like later."""
+    if action is Action.EXECUTOR_CLAIM:
+        # The claimer assigns themselves.
+        return replace(
+            payload, executor_id=actor.user_id, executor_specialisations=actor.specialisations
+        )
+    if action is Action.RELEASE_TO_POOL and payload.specialisation is None:
+        return replace(payload, specialisation=needed_specialisation(state))
+    return payload
 
 
 def _check_assignment(state: RequestState, action: Action, payload: Payload) -> None:

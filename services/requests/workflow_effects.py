@@ -32,6 +32,8 @@ Changes = dict[str, Any]
 # an executor when the request has none (or should get another).
 ASSIGNING = frozenset({Action.DISPATCH_ASSIGN, Action.MANAGER_ASSIGN, Action.EXECUTOR_CLAIM})
 MAY_ASSIGN = frozenset({Action.PURCHASE_DONE, Action.CLARIFY_RESOLVED, Action.RETURN_TO_WORK})
+# Actions that address the request to a pool (the one in the entry's payload).
+POOLING = frozenset({Action.ASSIGN_GROUP, Action.RELEASE_TO_POOL})
 
 
 def evolve(state: RequestState, entry: HistoryEntry) -> RequestState:
@@ -64,11 +66,12 @@ def assigned_executor(state: RequestState, entry: HistoryEntry) -> str | None:
 
 def assignment_changes(state: RequestState, entry: HistoryEntry) -> Changes:
     """The new active assignment, replacing the previous one (the history keeps that)."""
-    if entry.action is Action.ASSIGN_GROUP:
-        group = Assignment(
-            AssignmentMode.GROUP, None, entry.payload.specialisation, entry.actor_id, entry.at
-        )
-        return {"assignment": group}
+    if entry.action in POOLING:
+        pool = _required(entry.payload.specialisation, "pool")
+        group = Assignment(AssignmentMode.GROUP, None, pool, entry.actor_id, entry.at)
+        # A pool request has no executor: a release takes the request off them (NEW never
+        # has one); ASSIGN_GROUP starts from NEW, where there is none to clear.
+        return {"assignment": group, "executor_id": None}
     executor = assigned_executor(state, entry)
     if executor is None:
         return {}

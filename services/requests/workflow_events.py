@@ -74,7 +74,8 @@ class Assigned:
 
 @dataclass(frozen=True)
 class Unassigned:
-    """An executor was taken off the request (someone else was assigned)."""
+    """An executor was taken off the request: someone else was assigned (`replaced_by`), or
+    their shift ended and the request went back to its pool (`replaced_by` None)."""
 
     number: str
     version: int
@@ -184,7 +185,7 @@ def _assignment_events(
     events: list[Event] = []
     previous = before.assignment
     executor = assigned_executor(before, entry)
-    if before.executor_id is not None and executor is not None:
+    if before.executor_id is not None and before.executor_id != after.executor_id:
         events.append(
             Unassigned(
                 after.number,
@@ -193,7 +194,7 @@ def _assignment_events(
                 entry.action,
                 entry.actor_id,
                 before.executor_id,
-                executor,
+                after.executor_id,
                 entry.payload.reason,
             )
         )

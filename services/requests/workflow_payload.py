@@ -60,6 +60,9 @@ ACCEPTS: Mapping[Action, frozenset[str]] = {
     Action.APPLICANT_RETURN: frozenset({"reason", "media"}),
     Action.MANAGER_FORCE_ACCEPT: frozenset({"comment"}),
     Action.CANCEL: frozenset({"reason"}),
+    # The pool is optional: the caller names the pool the request was taken from, which the
+    # snapshot no longer shows once someone is assigned; without it, the category's.
+    Action.RELEASE_TO_POOL: frozenset({"reason", "specialisation"}),
 }
 
 # Required fields whose absence is a bad request (reason and rating have their own reasons).
@@ -80,7 +83,9 @@ _REQUIRED: Mapping[Action, tuple[tuple[str, str], ...]] = {
         ),
     ),
 }
-_REASON_REQUIRED = frozenset({Action.RETURN_TO_WORK, Action.APPLICANT_RETURN, Action.CANCEL})
+_REASON_REQUIRED = frozenset(
+    {Action.RETURN_TO_WORK, Action.APPLICANT_RETURN, Action.CANCEL, Action.RELEASE_TO_POOL}
+)
 
 
 def normalise(action: Action, payload: Payload) -> Payload:

@@ -41,7 +41,7 @@ def capacity(who: Collection[Capacity], does: str, by_system: bool) -> Permissio
             allowed = "the applicant"
         return PermissionDenied("NOT_OWNER", f"only {allowed} may {does}")
     if set(who) == {Capacity.SYSTEM}:
-        message = f"only the dispatcher may {does}; managers assign with MANAGER_ASSIGN"
+        message = f"only the system may {does}; managers assign with MANAGER_ASSIGN"
     elif Capacity.EXECUTOR in who:
         message = f"only an executor may {does}"
     elif by_system:
@@ -57,6 +57,16 @@ def not_assigned(state: RequestState, does: str) -> FailedPrecondition:
         "NOT_ASSIGNED",
         f"request {state.number} is not assigned to you: only its executor may {does}; ask a "
         "manager to assign it to you",
+    )
+
+
+def nobody_to_release(state: RequestState) -> FailedPrecondition:
+    """NOT_ASSIGNED for a release: no executor holds the request, so there is nobody to take it
+    from (the caller's list of the executor's requests is out of date)."""
+    return FailedPrecondition(
+        "NOT_ASSIGNED",
+        f"request {state.number} has no executor, so it cannot be released to its pool; it "
+        "stays where it is",
     )
 
 

@@ -1,8 +1,10 @@
-"""Who may do which action from which status: DOMAIN.md's actions table and its guards.
+"""Who may do which action from which status: DOMAIN.md's actions table (plus the system's
+RELEASE_TO_POOL for shift hand-over) and its guards.
 
 `judge` (and `authorise`, which raises what it finds) runs the checks that do not depend on the
 payload, in a fixed order (the first failing one answers): version, frozen, capacity (role,
-ownership, residency), assignment, status (and pool addressing for claims), shift, skills.
+ownership, residency), assignment, status (pool addressing for claims, an executor to release),
+shift, skills.
 The order is part of the contract: `workflow`'s docstring lists it, and the table test checks
 it.
 """
@@ -120,6 +122,13 @@ RULES: Mapping[Action, Rule] = {
     Action.CANCEL: Rule(
         S.CANCELLED, {_MANAGER: frozenset(OPEN), _APPLICANT: _from(S.NEW)}, "cancel the request"
     ),
+    # Not in DOMAIN.md's table: its "Shifts" section wants an off-duty executor's open
+    # requests offered to the pool again, and no other action takes a request off someone.
+    Action.RELEASE_TO_POOL: Rule(
+        S.NEW,
+        {_SYSTEM: _from(S.IN_PROGRESS, S.PURCHASE, S.CLARIFICATION)},
+        "put the request back in its pool when its executor's shift ends",
+    ),
 }
 
 # The assigned executor's own work on the request (a claim needs no assignment yet).
@@ -188,6 +197,9 @@ def judge(
     capacity = able[0]
     if action is Action.EXECUTOR_CLAIM and not _pooled(state):
         return partial(refusals.not_pooled, state)
+    if action is Action.RELEASE_TO_POOL and state.executor_id is None:
+        # Sent to purchase or clarification straight from NEW: nobody's shift can end on it.
+        return partial(refusals.nobody_to_release, state)
     if capacity is _EXECUTOR and not actor.on_shift:
         return partial(refusals.off_shift, rule.does)
     if action is Action.EXECUTOR_CLAIM:

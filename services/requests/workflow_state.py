@@ -34,7 +34,8 @@ OPEN = frozenset(Status) - TERMINAL
 
 
 class Action(StrEnum):
-    """The 19 named workflow actions of DOMAIN.md; every status change is one of them."""
+    """The named workflow actions: DOMAIN.md's 19, plus the system's RELEASE_TO_POOL for shift
+    hand-over (DOMAIN.md "Shifts"); every status change is one of them."""
 
     DISPATCH_ASSIGN = "dispatch_assign"
     ASSIGN_GROUP = "assign_group"
@@ -55,6 +56,8 @@ class Action(StrEnum):
     APPLICANT_RETURN = "applicant_return"
     MANAGER_FORCE_ACCEPT = "manager_force_accept"
     CANCEL = "cancel"
+    # The executor's shift ended: the request goes back to its pool (system only).
+    RELEASE_TO_POOL = "release_to_pool"
 
 
 class Capacity(StrEnum):
@@ -274,6 +277,7 @@ NOTE_FIELD: Mapping[Action, str] = {
     Action.APPLICANT_RETURN: "reason",
     Action.MANAGER_FORCE_ACCEPT: "comment",
     Action.CANCEL: "reason",
+    Action.RELEASE_TO_POOL: "reason",
 }
 
 

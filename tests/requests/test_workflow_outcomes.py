@@ -429,3 +429,126 @@ def test_history_entries_carry_the_note() -> None:
     assert outcome.entry.note == "Fixed it myself"
     assert outcome.entry.payload.reason == "Fixed it myself"
     assert outcome.state.number == NUMBER
+
+
+# --- the hand-over: RELEASE_TO_POOL ------------------------------------------------------------
+
+SHIFT_ENDED = Payload(reason="Shift ended")
+
+
+def test_a_release_gives_the_request_back_to_its_pool() -> None:
+    state = request_in(S.IN_PROGRESS)
+    outcome = apply(state, A.RELEASE_TO_POOL, SYSTEM, SHIFT_ENDED, now=NOW)
+    after = outcome.state
+    assert (after.status, after.executor_id, after.version) == (S.NEW, None, state.version + 1)
+    assert after.assignment is not None
+    assert (after.assignment.mode, after.assignment.specialisation) == (AssignmentMode.GROUP, SPEC)
+    assert (after.assignment.executor_id, after.assignment.assigned_by) == (None, None)
+    assert after.responded_at == state.responded_at  # answered once; not a new response
+    assert outcome.entry.acting_as is Capacity.SYSTEM
+    assert outcome.entry.note == "Shift ended"
+    assert kinds(outcome) == [StatusChanged, Unassigned, Assigned]
+    changed, removed, pooled = outcome.events
+    assert isinstance(changed, StatusChanged)
+    assert (changed.from_status, changed.to_status, changed.executor_id, changed.reason) == (
+        S.IN_PROGRESS,
+        S.NEW,
+        None,
+        "Shift ended",
+    )
+    assert isinstance(removed, Unassigned)
+    assert (removed.executor_id, removed.replaced_by, removed.reason, removed.actor_id) == (
+        EXECUTOR,
+        None,
+        "Shift ended",
+        None,
+    )
+    # Enough for notifications: the pool's on-duty executors, the managers, who had it.
+    assert isinstance(pooled, Assigned)
+    assert (pooled.mode, pooled.specialisation, pooled.executor_id) == (
+        AssignmentMode.GROUP,
+        SPEC,
+        None,
+    )
+    assert (pooled.previous_executor_id, pooled.skill_match, pooled.applicant_id) == (
+        EXECUTOR,
+        None,
+        APPLICANT,
+    )
+
+
+@pytest.mark.parametrize(
+    ("detour", "payload"),
+    [
+        (A.EXECUTOR_PURCHASE, Payload(materials=(MaterialItem("Mixer tap", "1"),))),
+        (A.EXECUTOR_RESUME, None),  # no detour: released from IN_PROGRESS
+    ],
+)
+def test_materials_asked_for_stay_recorded(detour: Action, payload: Payload | None) -> None:
+    state = request_in(S.IN_PROGRESS)
+    if payload is not None:
+        state = apply(state, detour, ON_SHIFT, payload, now=NOW).state
+    released = apply(state, A.RELEASE_TO_POOL, SYSTEM, SHIFT_ENDED, now=NOW).state
+    assert released.materials == state.materials
+    assert released.status is S.NEW
+
+
+def test_a_clarification_question_stays_in_the_history() -> None:
+    question = Payload(question="Which riser, the left or the right one?")
+    asked = apply(request_in(S.IN_PROGRESS), A.CLARIFY, MANAGER_ACTOR, question, now=NOW)
+    released = apply(asked.state, A.RELEASE_TO_POOL, SYSTEM, SHIFT_ENDED, now=NOW)
+    assert released.entry.from_status is S.CLARIFICATION
+    assert released.state.status is S.NEW
+    assert asked.entry.note == question.question
+    initial = request_in(S.IN_PROGRESS)
+    assert replay(initial, [asked.entry, released.entry]) == released.state
+
+
+def test_a_release_goes_to_the_pool_the_caller_names() -> None:
+    payload = replace(SHIFT_ENDED, specialisation="repair")
+    released = apply(request_in(S.PURCHASE), A.RELEASE_TO_POOL, SYSTEM, payload, now=NOW).state
+    assert released.assignment is not None and released.assignment.specialisation == "repair"
+    assert refused(released, A.EXECUTOR_CLAIM, executor({SPEC}, {SPEC})).reason == (
+        "SKILL_MISMATCH"
+    )
+    handyman = executor({"repair"}, {"repair"})
+    assert apply(released, A.EXECUTOR_CLAIM, handyman, now=NOW).state.executor_id == OTHER_EXECUTOR
+
+
+def test_the_next_on_duty_executor_claims_what_was_released() -> None:
+    initial = new_request()
+    claimed = apply(initial, A.EXECUTOR_CLAIM, ON_SHIFT, now=NOW)
+    released = apply(claimed.state, A.RELEASE_TO_POOL, SYSTEM, SHIFT_ENDED, now=NOW)
+    # The one who went off duty no longer holds it...
+    done = Payload(report="Replaced the tap")
+    assert refused(released.state, A.EXECUTOR_COMPLETE, ON_SHIFT, done).reason == "NOT_ASSIGNED"
+    # ...and the next plumber on duty takes it from the pool.
+    next_one = executor({SPEC}, {SPEC})
+    taken = apply(released.state, A.EXECUTOR_CLAIM, next_one, now=NOW + timedelta(minutes=5))
+    assert (taken.state.status, taken.state.executor_id) == (S.IN_PROGRESS, OTHER_EXECUTOR)
+    assigned = [e for e in taken.events if isinstance(e, Assigned)]
+    assert [(e.previous_specialisation, e.previous_executor_id) for e in assigned] == [(SPEC, None)]
+    assert taken.state.responded_at == NOW  # the first claim answered the request
+    history = [claimed.entry, released.entry, taken.entry]
+    assert replay(initial, history) == taken.state
+    assert taken.state.version == initial.version + 3
+
+
+def test_nobody_to_release_from_a_request_without_an_executor() -> None:
+    question = Payload(question="Is the leak still there?")
+    waiting = apply(new_request(), A.CLARIFY, MANAGER_ACTOR, question, now=NOW).state
+    assert waiting.executor_id is None
+    assert refused(waiting, A.RELEASE_TO_POOL, SYSTEM, SHIFT_ENDED).reason == "NOT_ASSIGNED"
+    assert A.RELEASE_TO_POOL not in workflow.allowed_actions(waiting, SYSTEM)
+    assert A.RELEASE_TO_POOL in workflow.allowed_actions(request_in(S.CLARIFICATION), SYSTEM)
+
+
+def test_a_hand_over_that_lost_a_race_with_a_reassignment_is_stale() -> None:
+    state = request_in(S.IN_PROGRESS)
+    read_at = state.version
+    payload = Payload(executor_id=OTHER_EXECUTOR, reason="Closer to the site")
+    reassigned = apply(state, A.MANAGER_ASSIGN, MANAGER_ACTOR, payload, now=NOW).state
+    with pytest.raises(FailedPrecondition) as raised:
+        apply(reassigned, A.RELEASE_TO_POOL, SYSTEM, SHIFT_ENDED, now=NOW, expected_version=read_at)
+    assert raised.value.reason == "STALE_VERSION"
+    assert reassigned.executor_id == OTHER_EXECUTOR

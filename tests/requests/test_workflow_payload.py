@@ -53,6 +53,7 @@ WHERE: dict[Action, tuple[Status, Actor]] = {
     A.APPLICANT_RETURN: (S.CONFIRMED, OWNER),
     A.MANAGER_FORCE_ACCEPT: (S.CONFIRMED, MANAGER),
     A.CANCEL: (S.NEW, OWNER),
+    A.RELEASE_TO_POOL: (S.IN_PROGRESS, SYSTEM),
 }
 
 # One non-empty value per payload field, to offer to actions that do not take it.
@@ -117,7 +118,9 @@ def test_empty_values_count_as_not_given() -> None:
     assert run(A.CANCEL, payload).status is S.CANCELLED
 
 
-@pytest.mark.parametrize("action", [A.CANCEL, A.RETURN_TO_WORK, A.APPLICANT_RETURN])
+@pytest.mark.parametrize(
+    "action", [A.CANCEL, A.RETURN_TO_WORK, A.APPLICANT_RETURN, A.RELEASE_TO_POOL]
+)
 @pytest.mark.parametrize("reason", [None, "", "   \n "])
 def test_a_reason_is_required(action: Action, reason: str | None) -> None:
     payload = replace(GOOD_PAYLOADS[action], reason=reason)
@@ -242,10 +245,22 @@ def test_a_manager_may_send_to_purchase_without_a_list() -> None:
     assert state.materials is not None and state.materials.items == ()
 
 
+@pytest.mark.parametrize("action", [A.ASSIGN_GROUP, A.RELEASE_TO_POOL])
 @pytest.mark.parametrize("pool", ["universal", "astronaut"])
-def test_a_pool_is_one_canonical_specialisation(pool: str) -> None:
-    error = invalid(A.ASSIGN_GROUP, Payload(specialisation=pool))
+def test_a_pool_is_one_canonical_specialisation(action: Action, pool: str) -> None:
+    error = invalid(action, replace(GOOD_PAYLOADS[action], specialisation=pool))
     assert error.violations[0].field == "specialisation"
+
+
+def test_a_release_may_name_its_pool_and_records_the_one_it_used() -> None:
+    named = replace(GOOD_PAYLOADS[A.RELEASE_TO_POOL], specialisation=" repair ")
+    assignment = run(A.RELEASE_TO_POOL, named).assignment
+    assert assignment is not None and assignment.specialisation == "repair"
+    status, actor = WHERE[A.RELEASE_TO_POOL]
+    outcome = apply(
+        request_in(status), A.RELEASE_TO_POOL, actor, GOOD_PAYLOADS[A.RELEASE_TO_POOL], now=NOW
+    )
+    assert outcome.entry.payload == Payload(reason="Shift ended", specialisation="plumber")
 
 
 def test_skills_must_be_known() -> None:

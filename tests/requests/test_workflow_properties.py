@@ -183,10 +183,26 @@ def check_step(before: RequestState, outcome: Outcome) -> None:
     unassigned = [e for e in outcome.events if isinstance(e, Unassigned)]
     replaced = before.executor_id is not None and before.executor_id != after.executor_id
     assert [e.executor_id for e in unassigned] == ([before.executor_id] if replaced else [])
+    assert [e.replaced_by for e in unassigned] == ([after.executor_id] if replaced else [])
     rated = [e for e in outcome.events if isinstance(e, Rated)]
     assert len(rated) == (after.rating is not None)
     comments = [e for e in outcome.events if isinstance(e, Commented)]
     assert all(c.text.strip() == c.text and c.text for c in comments)
+    if entry.action is Action.RELEASE_TO_POOL:
+        check_release(before, outcome)
+
+
+def check_release(before: RequestState, outcome: Outcome) -> None:
+    """A release takes the request off its executor and gives it to a pool, and nothing else:
+    what was asked, bought or answered stays."""
+    after, entry = outcome.state, outcome.entry
+    assert before.executor_id is not None and after.executor_id is None
+    assert after.assignment is not None and after.assignment.mode is AssignmentMode.GROUP
+    assert after.assignment.specialisation == entry.payload.specialisation
+    assert entry.actor_id is None and entry.payload.reason
+    kept = ("materials", "return_info", "completion", "responded_at", "resolved_at")
+    assert all(getattr(after, name) == getattr(before, name) for name in kept)
+    assert [type(e) for e in outcome.events] == [StatusChanged, Unassigned, Assigned]
 
 
 def check_refusal(state: RequestState, error: UkmError) -> None:
@@ -241,14 +257,18 @@ def test_random_walks_keep_the_invariants(
         history.append(outcome.entry)
     for status in sorted({e.to_status for e in history}):
         event(f"reached {status.value}")
+    if any(e.action is Action.RELEASE_TO_POOL for e in history):
+        event("released to the pool")
     assert state.version == initial.version + len(history)
     assert replay(initial, history) == state
 
 
-def test_walks_reach_every_status() -> None:
+def test_walks_reach_every_status_and_take_every_action() -> None:
     """The walks above can go everywhere: a seeded walk with good payloads visits all statuses
-    (otherwise the property test would prove little)."""
+    and takes every action, the system's release included (otherwise the property test would
+    prove little)."""
     seen: set[Status] = set()
+    taken: set[Action] = set()
     rng = random.Random(4)
     for _ in range(200):
         state = initial_request(AcceptanceMode.RESIDENT, "plumber")
@@ -263,4 +283,6 @@ def test_walks_reach_every_status() -> None:
             except UkmError:
                 continue
             seen.add(state.status)
+            taken.add(action)
     assert seen == set(Status)
+    assert taken == set(Action)

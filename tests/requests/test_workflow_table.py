@@ -1,7 +1,8 @@
 """Every action × every status × every role, against DOMAIN.md's actions table.
 
-The expectation below is DOMAIN.md's table transcribed by hand, plus the documented order of
-checks (services/requests/workflow.py): frozen, capacity, assignment, status, shift.
+The expectation below is DOMAIN.md's table transcribed by hand, plus the system's
+RELEASE_TO_POOL (shift hand-over, documented in services/requests/workflow.py), plus the
+documented order of checks: frozen, capacity, assignment, status, shift.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ TABLE: Mapping[Action, tuple[Mapping[str, frozenset[Status]], Status]] = {
     A.APPLICANT_RETURN: ({"owner": frozenset({OK})}, RET),
     A.MANAGER_FORCE_ACCEPT: ({"manager": frozenset({OK, RET})}, S.ACCEPTED),
     A.CANCEL: ({"manager": frozenset(OPEN), "owner": frozenset({N})}, S.CANCELLED),
+    # Not DOMAIN.md's table: the hand-over ("Shifts") gives an executor's work back to the pool.
+    A.RELEASE_TO_POOL: ({"system": frozenset({W, P, C})}, N),
 }
 
 # Who each cast member is in the table's terms (admin ⊇ manager; inspectors and strangers
@@ -118,6 +121,8 @@ def test_action_status_role(action: Action, status: Status, role: str) -> None:
     )
     if want is S.IN_PROGRESS:
         assert outcome.state.executor_id is not None
+    if want is S.NEW:
+        assert outcome.state.executor_id is None
 
 
 def test_every_action_is_allowed_somewhere_and_refused_somewhere() -> None:
@@ -140,6 +145,20 @@ def test_manager_confirmation_is_final_in_manager_acceptance_mode() -> None:
     assert (outcome.entry.to_status, outcome.state.status) == (S.ACCEPTED, S.ACCEPTED)
     assert outcome.state.accepted_at == NOW
     assert outcome.state.rating is None
+
+
+def test_only_the_system_releases_and_people_are_told_so() -> None:
+    for role in ACTORS.keys() - {"system"}:
+        with pytest.raises(PermissionDenied) as raised:
+            apply(
+                request_in(W),
+                A.RELEASE_TO_POOL,
+                ACTORS[role],
+                GOOD_PAYLOADS[A.RELEASE_TO_POOL],
+                now=NOW,
+            )
+        assert raised.value.reason == "ROLE_NOT_ALLOWED"
+        assert "only the system may" in raised.value.message
 
 
 def test_the_table_cast_is_what_the_world_says() -> None:

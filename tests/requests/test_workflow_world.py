@@ -88,6 +88,7 @@ GOOD_PAYLOADS: dict[Action, Payload] = {
     Action.APPLICANT_RETURN: Payload(reason="Still dripping"),
     Action.MANAGER_FORCE_ACCEPT: Payload(comment="Resident unreachable for two weeks"),
     Action.CANCEL: Payload(reason="Filed twice"),
+    Action.RELEASE_TO_POOL: Payload(reason="Shift ended"),
 }
 
 

@@ -35,6 +35,7 @@ class TransitionAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TRANSITION_ACTION_APPLICANT_RETURN: _ClassVar[TransitionAction]
     TRANSITION_ACTION_MANAGER_FORCE_ACCEPT: _ClassVar[TransitionAction]
     TRANSITION_ACTION_CANCEL: _ClassVar[TransitionAction]
+    TRANSITION_ACTION_RELEASE_TO_POOL: _ClassVar[TransitionAction]
 
 class CommentKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -65,6 +66,7 @@ TRANSITION_ACTION_APPLICANT_ACCEPT: TransitionAction
 TRANSITION_ACTION_APPLICANT_RETURN: TransitionAction
 TRANSITION_ACTION_MANAGER_FORCE_ACCEPT: TransitionAction
 TRANSITION_ACTION_CANCEL: TransitionAction
+TRANSITION_ACTION_RELEASE_TO_POOL: TransitionAction
 COMMENT_KIND_UNSPECIFIED: CommentKind
 COMMENT_KIND_STATUS_CHANGE: CommentKind
 COMMENT_KIND_CLARIFICATION: CommentKind
