@@ -14,6 +14,9 @@ from typing import Any
 from services.kit.context import Caller
 from services.kit.errors import PermissionDenied
 from services.requests.domain import Address, NewRequest
+from services.requests.lifecycle_actor import Duty, covers_pool
+from services.requests.lifecycle_codec import assignment_of
+from services.requests.workflow import AssignmentMode
 
 
 @dataclass(frozen=True)
@@ -58,12 +61,18 @@ def require_reachable(address: Address, reachable: Collection[tuple[str, str, st
         )
 
 
-def may_see(caller: Caller, row: Mapping[Any, Any], same_apartment: bool = False) -> bool:
+def may_see(
+    caller: Caller,
+    row: Mapping[Any, Any],
+    same_apartment: bool = False,
+    duty: Duty | None = None,
+) -> bool:
     """Whether `caller` may see the request in `row`.
 
     Managers and admins see everything; the applicant and the assigned executor see theirs;
-    an approved resident of the same apartment sees it while it waits for acceptance.
-    (Executors on a matching shift see the pool once shifts exist.)
+    an approved resident of the same apartment sees it while it waits for acceptance; an
+    executor on an active shift whose skills match the pool sees a pool request (`duty` is
+    theirs, looked up by the caller of this function).
     """
     if caller.is_staff:
         return True
@@ -71,7 +80,30 @@ def may_see(caller: Caller, row: Mapping[Any, Any], same_apartment: bool = False
         return False
     if caller.user_id in (str(row["applicant_id"]), str(row["executor_id"] or "")):
         return True
-    return same_apartment and row["status"] == "confirmed" and caller.status == "approved"
+    if same_apartment and row["status"] == "confirmed" and caller.status == "approved":
+        return True
+    pool = pool_of(row)
+    return (
+        duty is not None
+        and pool is not None
+        and "executor" in caller.roles
+        and covers_pool(duty, pool)
+    )
+
+
+def pool_of(row: Mapping[Any, Any]) -> str | None:
+    """The specialisation pool the request is offered to, if it is group-addressed."""
+    if row["assignment"] is None:
+        return None
+    assignment = assignment_of(row["assignment"])
+    return assignment.specialisation if assignment.mode is AssignmentMode.GROUP else None
+
+
+def hides_unseen(caller: Caller) -> bool:
+    """Whether a request `caller` may not see must look missing to them even when they try to
+    act on it (numbers are guessable). The company's own people get the workflow's precise
+    refusal instead (an executor off duty is told to take a shift, not that nothing exists)."""
+    return not (caller.is_staff or "executor" in caller.roles)
 
 
 def visible_to(caller: Caller) -> str | None:

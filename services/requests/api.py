@@ -1,4 +1,8 @@
-"""The `ukm.requests.v1.RequestService` servicer: protos in, domain calls, protos out."""
+"""The `ukm.requests.v1.RequestService` servicer: protos in, domain calls, protos out.
+
+Filing, reading and listing live here; the workflow's RPCs (`lifecycle_api`) and comments
+(`comments_api`) are mixed in, sharing the stores and lookups set up in `__init__`.
+"""
 
 from __future__ import annotations
 
@@ -11,31 +15,49 @@ from ukm.requests.v1 import requests_service_pb2 as pb
 from ukm.requests.v1 import requests_service_pb2_grpc as rpc
 
 from services.kit.context import Caller, current_caller
-from services.kit.errors import InvalidArgument, NotFound
+from services.kit.errors import InvalidArgument
 from services.kit.hashing import message_fingerprint
 from services.kit.paging import decode_token, encode_token, filters_fingerprint, page_size
 from services.requests import access, events, mapping
+from services.requests.comments_api import CommentRpcs
+from services.requests.comments_store import CommentStore
 from services.requests.directory import AddressBook
 from services.requests.domain import plan_filing
+from services.requests.lifecycle import Lifecycle, VisibilityCheck
+from services.requests.lifecycle_api import LifecycleRpcs
+from services.requests.lifecycle_dispatch import to_pool
+from services.requests.lifecycle_duty import Roster
+from services.requests.lifecycle_executors import Executors
+from services.requests.lifecycle_store import LifecycleStore
 from services.requests.sla import SlaPolicy
 from services.requests.store import IdempotencyKey, ListFilter, RequestStore
 
 
-class RequestApi(rpc.RequestServiceServicer):
-    """Files, reads and lists requests."""
+class RequestApi(LifecycleRpcs, CommentRpcs, rpc.RequestServiceServicer):
+    """Files, reads and lists requests, runs their workflow, keeps their comments."""
 
     def __init__(
         self,
         store: RequestStore,
+        lifecycle_store: LifecycleStore,
+        comments: CommentStore,
         addresses: AddressBook,
+        roster: Roster,
+        executors: Executors,
         *,
         clock: Callable[[], datetime],
         policy: SlaPolicy,
     ) -> None:
         self.store = store
+        self.lifecycle_store = lifecycle_store
+        self.comment_store = comments
         self.addresses = addresses
         self.clock = clock
         self.policy = policy
+        self.visibility = VisibilityCheck(addresses, roster)
+        self.lifecycle = Lifecycle(
+            lifecycle_store, store, self.visibility, addresses, roster, executors, clock=clock
+        )
 
     async def CreateRequest(
         self, request: pb.CreateRequestRequest, context: grpc.aio.ServicerContext
@@ -62,8 +84,12 @@ class RequestApi(rpc.RequestServiceServicer):
                 key=request.idempotency_key,
                 fingerprint=message_fingerprint(request, exclude=("idempotency_key",)),
             )
+        # Offered to its category's pool at once, in the same transaction.
+        then = self.lifecycle_store.after_filing(
+            filed_by=caller.user_id, dispatch=lambda state: to_pool(state, now=filing.created_at)
+        )
         row, _ = await self.store.file(
-            filing, idempotency=idempotency, event=events.request_created
+            filing, idempotency=idempotency, event=events.request_created, then=then
         )
         return pb.CreateRequestResponse(request=mapping.to_proto(row))
 
@@ -71,18 +97,9 @@ class RequestApi(rpc.RequestServiceServicer):
         self, request: pb.GetRequestRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetRequestResponse:
         """One request by number (if the caller may see it)."""
-        caller = current_caller()
         row = await self.store.get(request.request_number)
-        if not access.may_see(caller, row):
-            same_apartment = (
-                row["status"] == "confirmed"
-                and row["apartment_id"] is not None
-                and caller.user_id is not None
-                and str(row["apartment_id"]) in await self.addresses.apartments_of(caller.user_id)
-            )
-            if not access.may_see(caller, row, same_apartment):
-                # Indistinguishable from a missing request: numbers are guessable.
-                raise NotFound("request", request.request_number)
+        # Indistinguishable from a missing request: numbers are guessable.
+        await self.visibility.require(current_caller(), row)
         return pb.GetRequestResponse(request=mapping.to_proto(row))
 
     async def ListRequests(
@@ -114,6 +131,18 @@ class RequestApi(rpc.RequestServiceServicer):
         if caller.status == "approved" and "applicant" in caller.roles:
             shared = await self.addresses.apartments_of(party)
         return replace(filters, party_id=party, shared_apartments=tuple(sorted(shared)))
+
+    async def CountRequests(
+        self, request: pb.CountRequestsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.CountRequestsResponse:
+        """Requests per status (every status, zeros included) among those the caller may list,
+        with the listing's filters."""
+        filters = await self._visible(mapping.list_filter(request.filter), current_caller())
+        counted = await self.store.count_by_status(filters)
+        by_status = {
+            mapping.request_status_name(key): counted.get(key, 0) for key in mapping.STATUS.by_key
+        }
+        return pb.CountRequestsResponse(by_status=by_status, total=sum(by_status.values()))
 
     async def CountAddressReferences(
         self, request: pb.CountAddressReferencesRequest, context: grpc.aio.ServicerContext

@@ -18,12 +18,21 @@ from services.kit.server import ServiceApp
 from services.kit.settings import Settings
 from services.requests import models
 from services.requests.api import RequestApi
+from services.requests.comments_store import CommentStore
 from services.requests.directory import AddressBook
+from services.requests.lifecycle_duty import Roster, ShiftRoster
+from services.requests.lifecycle_executors import MeshExecutors
+from services.requests.lifecycle_store import LifecycleStore
 from services.requests.sla import SlaPolicy
+from services.requests.sla_hooks import SlaBookkeeping
 from services.requests.store import RequestStore
 
 SERVICE = "requests"
 SERVICE_NAME = requests_service_pb2.DESCRIPTOR.services_by_name["RequestService"].full_name
+RETRYABLE = (
+    "/ukm.shifts.v1.ShiftService/GetOnDuty",
+    "/ukm.users.v1.UserService/GetPrincipal",
+)
 
 
 def utc_now() -> datetime:
@@ -31,15 +40,41 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-async def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> ServiceApp:
-    """Everything the requests service runs, ready for `kit.server.Server`."""
+async def build(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    roster: Roster | None = None,
+) -> ServiceApp:
+    """Everything the requests service runs, ready for `kit.server.Server`.
+
+    `roster` answers "is this executor on duty" (default: the shifts service through the
+    mesh); tests pass one that reaches a shifts service running beside this one.
+    """
     engine = create_engine(
         settings.database_url.get_secret_value(),
         pool_size=settings.db_pool_size,
         application_name=f"ukm-{SERVICE}",
     )
-    channels = MeshChannels(settings, SERVICE)
-    api = RequestApi(RequestStore(engine), AddressBook(channels), clock=clock, policy=SlaPolicy())
+    # Reads of other services are idempotent: retried once or twice when one is restarting.
+    channels = MeshChannels(settings, SERVICE, retry_methods=RETRYABLE)
+    duty = roster or ShiftRoster(channels)
+    policy = SlaPolicy()
+    # SLA clocks move in the same transactions as their requests.
+    sla = SlaBookkeeping(policy)
+    lifecycle = LifecycleStore(
+        engine, hooks=[sla.on_step], on_filed=[sla.on_filed], on_edit=[sla.on_edit]
+    )
+    api = RequestApi(
+        RequestStore(engine),
+        lifecycle,
+        CommentStore(engine),
+        AddressBook(channels),
+        duty,
+        MeshExecutors(duty, channels),
+        clock=clock,
+        policy=policy,
+    )
     metrics = ServerMetrics()
     relay_metrics = RelayMetrics(metrics.registry)
 

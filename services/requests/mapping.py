@@ -11,10 +11,11 @@ import sqlalchemy as sa
 from google.protobuf import json_format
 from google.protobuf.timestamp_pb2 import Timestamp
 from ukm.common.v1 import media_pb2
-from ukm.requests.v1 import request_pb2, requests_service_pb2
+from ukm.requests.v1 import request_pb2, requests_service_pb2, workflow_pb2
 
 from services.kit.enums import EnumKeys
 from services.requests.domain import Address, NewRequest
+from services.requests.lifecycle_edit import EditRequest
 from services.requests.store import ListFilter
 
 STATUS = EnumKeys(request_pb2.RequestStatus.DESCRIPTOR)
@@ -23,6 +24,8 @@ CATEGORY = EnumKeys(request_pb2.Category.DESCRIPTOR)
 SOURCE = EnumKeys(request_pb2.Source.DESCRIPTOR)
 LEVEL = EnumKeys(request_pb2.AddressLevel.DESCRIPTOR)
 ACCEPTANCE = EnumKeys(request_pb2.AcceptanceMode.DESCRIPTOR)
+ACTION = EnumKeys(workflow_pb2.TransitionAction.DESCRIPTOR)
+COMMENT_KIND = EnumKeys(workflow_pb2.CommentKind.DESCRIPTOR)
 
 # Sub-records stored as JSON, by column name → message type.
 _JSON_FIELDS: Mapping[str, type[Any]] = {
@@ -75,6 +78,21 @@ def list_filter(message: requests_service_pb2.ListRequestsRequest) -> ListFilter
     )
 
 
+def request_status_name(key: str) -> str:
+    """The enum name of a stored status (`in_progress` → `REQUEST_STATUS_IN_PROGRESS`), as
+    JSON clients see statuses everywhere else."""
+    return request_pb2.RequestStatus.Name(STATUS.number(key))
+
+
+def edit_request(message: requests_service_pb2.UpdateRequestRequest) -> EditRequest:
+    """The domain input of an edit (fields not given stay as they are)."""
+    return EditRequest(
+        urgency=URGENCY.key(message.urgency) if message.HasField("urgency") else None,
+        category=CATEGORY.key(message.category) if message.HasField("category") else None,
+        description=message.description if message.HasField("description") else None,
+    )
+
+
 def to_proto(row: sa.RowMapping) -> request_pb2.Request:
     """A stored row as the `Request` resource."""
     request = request_pb2.Request(
@@ -98,7 +116,9 @@ def to_proto(row: sa.RowMapping) -> request_pb2.Request:
     )
     for column, message_type in _JSON_FIELDS.items():
         if row[column] is not None:
-            getattr(request, column).CopyFrom(json_format.ParseDict(row[column], message_type()))
+            # The stored JSON may keep facts the resource does not show (who rated).
+            stored = json_format.ParseDict(row[column], message_type(), ignore_unknown_fields=True)
+            getattr(request, column).CopyFrom(stored)
     sla = request.sla
     _stamp(sla.response_due_time, row["response_due_at"])
     _stamp(sla.resolution_due_time, row["resolution_due_at"])
@@ -108,6 +128,40 @@ def to_proto(row: sa.RowMapping) -> request_pb2.Request:
     _stamp(request.update_time, row["updated_at"])
     _stamp(request.accept_time, row["accepted_at"])
     return request
+
+
+def comment_proto(row: Mapping[Any, Any]) -> workflow_pb2.Comment:
+    """A stored comment as the `Comment` resource."""
+    comment = workflow_pb2.Comment(
+        id=str(row["id"]),
+        request_number=row["request_number"],
+        author_id=str(row["author_id"] or ""),
+        kind=COMMENT_KIND.number(row["kind"]),  # type: ignore[arg-type]
+        text=row["text"],
+        internal=row["internal"],
+        media=[json_format.ParseDict(m, media_pb2.MediaRef()) for m in row["media"]],
+    )
+    _stamp(comment.create_time, row["created_at"])
+    return comment
+
+
+def history_proto(
+    row: Mapping[Any, Any], *, reason: str | None, details: Mapping[str, str]
+) -> workflow_pb2.HistoryEntry:
+    """A stored history step as a `HistoryEntry` (`reason` and `details` as the viewer may
+    read them)."""
+    entry = workflow_pb2.HistoryEntry(
+        version=row["version"],
+        actor_id=str(row["actor_id"] or ""),
+        action=ACTION.number(row["action"]) if row["action"] else 0,  # type: ignore[arg-type]
+        from_status=STATUS.number(row["from_status"]) if row["from_status"] else 0,  # type: ignore[arg-type]
+        to_status=STATUS.number(row["to_status"]),  # type: ignore[arg-type]
+        reason=reason or "",
+        change=row["change"],
+        details=dict(details),
+    )
+    _stamp(entry.occur_time, row["occurred_at"])
+    return entry
 
 
 def _stamp(target: Timestamp, value: datetime | None) -> None:

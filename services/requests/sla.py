@@ -1,4 +1,9 @@
-"""Service-level targets: how fast a request must be answered and resolved (pure logic)."""
+"""Service-level targets: how fast a request must be answered and resolved (pure logic).
+
+The targets only; the rest of the SLA lives next door: `sla_clock` (pause/resume arithmetic,
+states, alerts), `sla_settings` (per-category overrides from `UKM_SLA_*`), `sla_store` and
+`sla_hooks` (clocks kept in step with their requests), `sla_scheduler` (warnings and breaches).
+"""
 
 from __future__ import annotations
 

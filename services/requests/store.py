@@ -4,7 +4,7 @@ reading and listing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,6 +23,9 @@ from services.requests.domain import Filing
 from services.requests.numbering import business_day, format_number
 
 Row = sa.RowMapping
+# What else filing does in its transaction once the request row exists (its history, its first
+# dispatch); returns the request as it stands afterwards.
+AfterFiling = Callable[[AsyncSession, Row], Awaitable[Row]]
 
 
 @dataclass(frozen=True)
@@ -79,12 +82,14 @@ class RequestStore:
         *,
         idempotency: IdempotencyKey | None,
         event: Callable[[Row], Message],
+        then: AfterFiling | None = None,
     ) -> tuple[Row, bool]:
-        """Store a new request with the next number of its day and enqueue its event.
+        """Store a new request with the next number of its day, enqueue its event, and do
+        `then` (which returns the request as it ends up).
 
         With an idempotency key already used by the same caller, returns the request filed then
-        (and False). Everything happens in one transaction: a failure leaves no trace, and the
-        day's counter only moves when the request is really stored.
+        as it is now (and False). Everything happens in one transaction: a failure leaves no
+        trace, and the day's counter only moves when the request is really stored.
         """
         async with transaction(self.sessions) as session:
             if idempotency is not None:
@@ -113,6 +118,8 @@ class RequestStore:
                 aggregate_id=number,
                 traceparent=current_traceparent(),
             )
+            if then is not None:
+                stored = await then(session, stored)
             return stored, True
 
     async def _claim_key(self, session: AsyncSession, idem: IdempotencyKey) -> Row | None:
@@ -176,39 +183,23 @@ class RequestStore:
         """Newest first; `after` is the (created_at, number) of the previous page's last row."""
         table = models.requests
         query = sa.select(table).order_by(table.c.created_at.desc(), table.c.number.desc())
-        conditions: list[sa.ColumnElement[bool]] = []
-        if filters.statuses:
-            conditions.append(table.c.status.in_(filters.statuses))
-        if filters.categories:
-            conditions.append(table.c.category.in_(filters.categories))
-        if filters.urgencies:
-            conditions.append(table.c.urgency.in_(filters.urgencies))
-        if filters.applicant_id:
-            conditions.append(table.c.applicant_id == filters.applicant_id)
-        if filters.building_id:
-            conditions.append(table.c.building_id == filters.building_id)
-        if filters.party_id:
-            visible = [
-                table.c.applicant_id == filters.party_id,
-                table.c.executor_id == filters.party_id,
-            ]
-            if filters.shared_apartments:
-                visible.append(
-                    sa.and_(
-                        table.c.status == "confirmed",
-                        table.c.apartment_id.in_(filters.shared_apartments),
-                    )
-                )
-            conditions.append(sa.or_(*visible))
-        if filters.created_after:
-            conditions.append(table.c.created_at >= filters.created_after)
-        if filters.created_before:
-            conditions.append(table.c.created_at < filters.created_before)
+        conditions = _conditions(filters)
         if after is not None:
             conditions.append(sa.tuple_(table.c.created_at, table.c.number) < sa.tuple_(*after))
         async with self.reader.connect() as connection:
             result = await connection.execute(query.where(*conditions).limit(limit))
             return list(result.mappings().all())
+
+    async def count_by_status(self, filters: ListFilter) -> dict[str, int]:
+        """How many requests matching `filters` are in each status (absent: none)."""
+        table = models.requests
+        query = (
+            sa.select(table.c.status, sa.func.count())
+            .where(*_conditions(filters))
+            .group_by(table.c.status)
+        )
+        async with self.reader.connect() as connection:
+            return {status: int(n) for status, n in (await connection.execute(query)).all()}
 
     async def count_at(
         self, *, yard_id: str | None, building_id: str | None, apartment_id: str | None
@@ -227,6 +218,40 @@ class RequestStore:
         async with self.reader.connect() as connection:
             query = sa.select(sa.func.count()).select_from(table).where(column == value)
             return int((await connection.execute(query)).scalar_one())
+
+
+def _conditions(filters: ListFilter) -> list[sa.ColumnElement[bool]]:
+    """The WHERE conditions of `filters`."""
+    table = models.requests
+    conditions: list[sa.ColumnElement[bool]] = []
+    if filters.statuses:
+        conditions.append(table.c.status.in_(filters.statuses))
+    if filters.categories:
+        conditions.append(table.c.category.in_(filters.categories))
+    if filters.urgencies:
+        conditions.append(table.c.urgency.in_(filters.urgencies))
+    if filters.applicant_id:
+        conditions.append(table.c.applicant_id == filters.applicant_id)
+    if filters.building_id:
+        conditions.append(table.c.building_id == filters.building_id)
+    if filters.party_id:
+        visible = [
+            table.c.applicant_id == filters.party_id,
+            table.c.executor_id == filters.party_id,
+        ]
+        if filters.shared_apartments:
+            visible.append(
+                sa.and_(
+                    table.c.status == "confirmed",
+                    table.c.apartment_id.in_(filters.shared_apartments),
+                )
+            )
+        conditions.append(sa.or_(*visible))
+    if filters.created_after:
+        conditions.append(table.c.created_at >= filters.created_after)
+    if filters.created_before:
+        conditions.append(table.c.created_at < filters.created_before)
+    return conditions
 
 
 def _row_values(number: str, filing: Filing) -> dict[str, Any]:

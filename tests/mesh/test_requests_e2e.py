@@ -203,10 +203,11 @@ async def test_each_created_request_lands_in_jetstream_once(
     try:
         js = client.jetstream()
         for _ in range(100):
-            if (await js.stream_info("REQUESTS")).state.messages >= 3:
+            if (await js.stream_info("REQUESTS")).state.messages >= 6:
                 break
             await asyncio.sleep(0.05)
-        subscription = await js.pull_subscribe("ukm.requests.>", stream="REQUESTS")
+        # Each filing publishes RequestCreated (and RequestAssigned: the pool); count the first.
+        subscription = await js.pull_subscribe("ukm.requests.request_created", stream="REQUESTS")
         messages = await subscription.fetch(10, timeout=2)
     finally:
         await client.close()

@@ -8,13 +8,15 @@ from datetime import UTC, datetime, timedelta
 import grpc
 import pytest
 from google.rpc import error_details_pb2
-from ukm.requests.v1 import request_pb2
+from ukm.common.v1 import specialization_pb2
+from ukm.events.v1 import envelope_pb2
+from ukm.requests.v1 import events_pb2, request_pb2
 from ukm.requests.v1 import requests_service_pb2 as pb
 
 from services.kit.status import details_of
 from tests.requests.conftest import RequestsService
 from tests.requests.factories import APPLICANT, create_request
-from tests.support.db import scalar
+from tests.support.db import rows, scalar
 
 
 async def test_created_request_has_everything_the_caller_gave_and_the_defaults(
@@ -33,7 +35,12 @@ async def test_created_request_has_everything_the_caller_gave_and_the_defaults(
     # High urgency: respond within 2 h, resolve within 24 h, from the moment of filing.
     assert created.sla.response_due_time.ToDatetime(UTC) == service.clock.now + timedelta(hours=2)
     assert created.sla.resolution_due_time.ToDatetime(UTC) == service.clock.now + timedelta(days=1)
-    assert created.version == 1
+    # Filed (version 1) and offered to its category's pool in the same transaction (version 2).
+    assert created.version == 2
+    assert created.assignment.mode == request_pb2.ASSIGNMENT_MODE_GROUP
+    assert created.assignment.specialization == specialization_pb2.SPECIALIZATION_PLUMBER
+    assert created.assignment.assigned_by == ""
+    assert created.executor_id == ""
     fetched = (
         await service.stub.GetRequest(pb.GetRequestRequest(request_number=created.request_number))
     ).request
@@ -94,7 +101,8 @@ async def test_retry_with_the_same_idempotency_key_returns_the_first_request(
     )
     assert len({r.request.request_number for r in racing}) == 1
     assert await scalar(database_url, "SELECT count(*) FROM requests.requests") == 2
-    assert await scalar(database_url, "SELECT count(*) FROM requests.outbox") == 2
+    # Each filing wrote its two events (created, offered to the pool) once.
+    assert await scalar(database_url, "SELECT count(*) FROM requests.outbox") == 4
 
 
 async def test_reusing_a_key_for_a_different_request_is_refused(service: RequestsService) -> None:
@@ -113,16 +121,22 @@ async def test_request_created_event_is_written_in_the_same_transaction(
     service: RequestsService, database_url: str
 ) -> None:
     created = (await service.stub.CreateRequest(create_request())).request
-    subject = await scalar(database_url, "SELECT subject FROM requests.outbox")
-    assert subject == "ukm.requests.request_created"
-    payload = await scalar(database_url, "SELECT payload FROM requests.outbox")
-    from ukm.events.v1 import envelope_pb2
-    from ukm.requests.v1 import events_pb2
-
-    envelope = envelope_pb2.Envelope.FromString(payload)  # type: ignore[arg-type]
+    outbox = await rows(database_url, "SELECT subject, payload FROM requests.outbox ORDER BY seq")
+    assert [subject for subject, _ in outbox] == [
+        "ukm.requests.request_created",
+        "ukm.requests.request_assigned",
+    ]
+    envelope = envelope_pb2.Envelope.FromString(outbox[0][1])
     event = events_pb2.RequestCreated()
     assert envelope.data.Unpack(event)
     assert envelope.type == "ukm.requests.v1.RequestCreated"
     assert envelope.subject == created.request_number
     assert envelope.source == "requests"
-    assert event.request == created
+    # As filed (version 1); the next event carries it offered to the pool.
+    assert event.request.version == 1
+    assert not event.request.HasField("assignment")
+    assigned = events_pb2.RequestAssigned()
+    assert envelope_pb2.Envelope.FromString(outbox[1][1]).data.Unpack(assigned)
+    assert assigned.request == created
+    assert assigned.specialization == specialization_pb2.SPECIALIZATION_PLUMBER
+    assert assigned.assigned_by == ""

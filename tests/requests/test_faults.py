@@ -67,11 +67,12 @@ async def test_requests_filed_while_nats_is_down_are_published_exactly_once_when
                 *(stub.CreateRequest(create_request()) for _ in range(50))
             )
         assert len({r.request.request_number for r in responses}) == 50
-        assert await count(database_url, "requests.outbox WHERE published_at IS NULL") == 50
+        # Two events per filing: created, and offered to its pool.
+        assert await count(database_url, "requests.outbox WHERE published_at IS NULL") == 100
         own_nats.start()
-        ids = await stream_event_ids(own_nats.url, expected=50)
-    assert len(ids) == 50
-    assert len(set(ids)) == 50
+        ids = await stream_event_ids(own_nats.url, expected=100)
+    assert len(ids) == 100
+    assert len(set(ids)) == 100
 
 
 async def test_a_service_killed_mid_batch_loses_nothing(
@@ -129,7 +130,8 @@ async def test_a_service_killed_mid_batch_loses_nothing(
     await asyncio.to_thread(start)
     try:
         stored = await count(database_url, "requests.requests")
-        ids = await stream_event_ids(nats_url, expected=stored)
+        # Two events per filing: created, and offered to its pool.
+        ids = await stream_event_ids(nats_url, expected=2 * stored)
         # Every acknowledged request is stored; every stored request is published exactly once.
         numbers = await scalar(
             database_url,
@@ -138,8 +140,8 @@ async def test_a_service_killed_mid_batch_loses_nothing(
             + "])",
         )
         assert numbers == killed_after
-        assert len(ids) == stored
-        assert len(set(ids)) == stored
+        assert len(ids) == 2 * stored
+        assert len(set(ids)) == 2 * stored
         assert await count(database_url, "requests.outbox WHERE published_at IS NULL") == 0
     finally:
         await asyncio.to_thread(service.stop)
