@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 
 import sqlalchemy as sa
+from nats.js.errors import NotFoundError
 from ukm.requests.v1 import requests_service_pb2, requests_service_pb2_grpc
+from ukm.shifts.v1 import events_pb2 as shift_events
 
 from services.kit.channels import MeshChannels
-from services.kit.db import create_engine
+from services.kit.consumer import Consumer
+from services.kit.db import create_engine, session_factory
+from services.kit.envelope import event_subject
 from services.kit.metrics import ServerMetrics
 from services.kit.nats import connect_nats
 from services.kit.relay import OutboxRelay, RelayMetrics
@@ -20,6 +25,7 @@ from services.requests import models
 from services.requests.api import RequestApi
 from services.requests.comments_store import CommentStore
 from services.requests.directory import AddressBook
+from services.requests.handover import Handover
 from services.requests.lifecycle_duty import Roster, ShiftRoster
 from services.requests.lifecycle_executors import MeshExecutors
 from services.requests.lifecycle_store import LifecycleStore
@@ -28,6 +34,7 @@ from services.requests.sla_hooks import SlaBookkeeping
 from services.requests.store import RequestStore
 
 SERVICE = "requests"
+SHIFTS_STREAM = "SHIFTS"
 SERVICE_NAME = requests_service_pb2.DESCRIPTOR.services_by_name["RequestService"].full_name
 RETRYABLE = (
     "/ukm.shifts.v1.ShiftService/GetOnDuty",
@@ -92,6 +99,30 @@ async def build(
         finally:
             await nc.close()
 
+    handover = Handover(engine, lifecycle, clock=clock)
+
+    async def hand_over_ended_shifts() -> None:
+        nc = await connect_nats(settings.nats_url, f"ukm-{SERVICE}-handover")
+        try:
+            consumer = Consumer(
+                nc,
+                session_factory(engine),
+                models.inbox,
+                stream=SHIFTS_STREAM,
+                durable=f"{SERVICE}-handover",
+                filter_subject=event_subject("shifts", shift_events.ShiftEnded),
+                handler=handover.on_shift_ended,
+            )
+            while True:  # the shifts stream appears with `ukm migrate`; wait for it quietly
+                try:
+                    await consumer.ensure()
+                    break
+                except NotFoundError:
+                    await asyncio.sleep(5.0)
+            await consumer.run()
+        finally:
+            await nc.close()
+
     async def database_answers() -> None:
         async with engine.connect() as connection:
             await connection.execute(sa.text("SELECT 1"))
@@ -100,7 +131,7 @@ async def build(
         name=SERVICE,
         service_names=[SERVICE_NAME],
         register=[partial(requests_service_pb2_grpc.add_RequestServiceServicer_to_server, api)],
-        background=[relay_events],
+        background=[relay_events, hand_over_ended_shifts],
         readiness=[("database", database_answers)],
         close=[channels.close, engine.dispose],
         metrics=metrics,
