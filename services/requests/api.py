@@ -29,8 +29,16 @@ from services.requests.lifecycle_dispatch import to_pool
 from services.requests.lifecycle_duty import Roster
 from services.requests.lifecycle_executors import Executors
 from services.requests.lifecycle_store import LifecycleStore
+from services.requests.queries import RequestQueries
+from services.requests.queries_filters import (
+    Visibility,
+    claimable_pools,
+    filters_from_proto,
+    visibility_for,
+)
 from services.requests.sla import SlaPolicy
-from services.requests.store import IdempotencyKey, ListFilter, RequestStore
+from services.requests.sla_proto import request_with_sla
+from services.requests.store import IdempotencyKey, RequestStore
 
 
 class RequestApi(LifecycleRpcs, CommentRpcs, rpc.RequestServiceServicer):
@@ -44,6 +52,7 @@ class RequestApi(LifecycleRpcs, CommentRpcs, rpc.RequestServiceServicer):
         addresses: AddressBook,
         roster: Roster,
         executors: Executors,
+        queries: RequestQueries,
         *,
         clock: Callable[[], datetime],
         policy: SlaPolicy,
@@ -54,6 +63,8 @@ class RequestApi(LifecycleRpcs, CommentRpcs, rpc.RequestServiceServicer):
         self.addresses = addresses
         self.clock = clock
         self.policy = policy
+        self.roster = roster
+        self.queries = queries
         self.visibility = VisibilityCheck(addresses, roster)
         self.lifecycle = Lifecycle(
             lifecycle_store, store, self.visibility, addresses, roster, executors, clock=clock
@@ -91,7 +102,7 @@ class RequestApi(LifecycleRpcs, CommentRpcs, rpc.RequestServiceServicer):
         row, _ = await self.store.file(
             filing, idempotency=idempotency, event=events.request_created, then=then
         )
-        return pb.CreateRequestResponse(request=mapping.to_proto(row))
+        return pb.CreateRequestResponse(request=await self.present(row))
 
     async def GetRequest(
         self, request: pb.GetRequestRequest, context: grpc.aio.ServicerContext
@@ -100,49 +111,55 @@ class RequestApi(LifecycleRpcs, CommentRpcs, rpc.RequestServiceServicer):
         row = await self.store.get(request.request_number)
         # Indistinguishable from a missing request: numbers are guessable.
         await self.visibility.require(current_caller(), row)
-        return pb.GetRequestResponse(request=mapping.to_proto(row))
+        return pb.GetRequestResponse(request=await self.present(row))
 
     async def ListRequests(
         self, request: pb.ListRequestsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListRequestsResponse:
-        """A page of requests, newest first."""
+        """A page of the requests the caller may see, newest first, with their SLA states."""
         fingerprint = filters_fingerprint(request)
         position = decode_token(request.page_token, fingerprint)
         after = _keyset(position) if position else None
-        limit = page_size(request.page_size)
-        filters = await self._visible(mapping.list_filter(request), current_caller())
-        rows = await self.store.list(filters, limit=limit + 1, after=after)
-        response = pb.ListRequestsResponse(requests=[mapping.to_proto(r) for r in rows[:limit]])
-        if len(rows) > limit:
-            last = rows[limit - 1]
-            response.next_page_token = encode_token(
-                [last["created_at"].isoformat(), last["number"]], fingerprint
-            )
+        visibility = await self._visibility(current_caller())
+        page = await self.queries.list(
+            filters_from_proto(request), visibility, limit=page_size(request.page_size), after=after
+        )
+        now = self.clock()
+        response = pb.ListRequestsResponse(
+            requests=[request_with_sla(r, page.clocks.get(r["number"]), now) for r in page.rows]
+        )
+        if page.next_after is not None:
+            created, number = page.next_after
+            response.next_page_token = encode_token([created.isoformat(), number], fingerprint)
         return response
-
-    async def _visible(self, filters: ListFilter, caller: Caller) -> ListFilter:
-        """`filters` narrowed to what `caller` may see (DOMAIN.md): everything for staff; else
-        their own requests (as applicant or executor) and, for approved residents, those of
-        their flats that wait for acceptance."""
-        party = access.visible_to(caller)
-        if party is None:
-            return filters
-        shared: set[str] = set()
-        if caller.status == "approved" and "applicant" in caller.roles:
-            shared = await self.addresses.apartments_of(party)
-        return replace(filters, party_id=party, shared_apartments=tuple(sorted(shared)))
 
     async def CountRequests(
         self, request: pb.CountRequestsRequest, context: grpc.aio.ServicerContext
     ) -> pb.CountRequestsResponse:
         """Requests per status (every status, zeros included) among those the caller may list,
         with the listing's filters."""
-        filters = await self._visible(mapping.list_filter(request.filter), current_caller())
-        counted = await self.store.count_by_status(filters)
+        visibility = await self._visibility(current_caller())
+        counted = await self.queries.count(filters_from_proto(request.filter), visibility)
         by_status = {
-            mapping.request_status_name(key): counted.get(key, 0) for key in mapping.STATUS.by_key
+            mapping.request_status_name(key): count for key, count in counted.by_status.items()
         }
-        return pb.CountRequestsResponse(by_status=by_status, total=sum(by_status.values()))
+        return pb.CountRequestsResponse(by_status=by_status, total=counted.total)
+
+    async def _visibility(self, caller: Caller) -> Visibility:
+        """What `caller` may see (DOMAIN.md): everything for staff; else their own requests,
+        their flats' requests awaiting acceptance (approved residents) and the pools their
+        active shift lets them claim (executors)."""
+        if caller.is_staff or caller.user_id is None:
+            return visibility_for(caller)
+        apartments: set[str] = set()
+        if caller.status == "approved" and "applicant" in caller.roles:
+            apartments = await self.addresses.apartments_of(caller.user_id)
+        pools: frozenset[str] = frozenset()
+        if "executor" in caller.roles:
+            duty = await self.roster.duty(caller.user_id)
+            focus = duty.shift_specialisations if duty.on_shift else None
+            pools = claimable_pools(duty.executor_specialisations, focus)
+        return visibility_for(caller, apartments=apartments, pool_specialisations=pools)
 
     async def CountAddressReferences(
         self, request: pb.CountAddressReferencesRequest, context: grpc.aio.ServicerContext

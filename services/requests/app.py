@@ -29,8 +29,10 @@ from services.requests.handover import Handover
 from services.requests.lifecycle_duty import Roster, ShiftRoster
 from services.requests.lifecycle_executors import MeshExecutors
 from services.requests.lifecycle_store import LifecycleStore
-from services.requests.sla import SlaPolicy
+from services.requests.queries import RequestQueries
 from services.requests.sla_hooks import SlaBookkeeping
+from services.requests.sla_scheduler import SlaScheduler
+from services.requests.sla_settings import SlaSettings
 from services.requests.store import RequestStore
 
 SERVICE = "requests"
@@ -66,7 +68,9 @@ async def build(
     # Reads of other services are idempotent: retried once or twice when one is restarting.
     channels = MeshChannels(settings, SERVICE, retry_methods=RETRYABLE)
     duty = roster or ShiftRoster(channels)
-    policy = SlaPolicy()
+    sla_settings = SlaSettings()
+    policy = sla_settings.policy()
+    scheduler = SlaScheduler.from_settings(settings, sla_settings, clock=clock)
     # SLA clocks move in the same transactions as their requests.
     sla = SlaBookkeeping(policy)
     lifecycle = LifecycleStore(
@@ -79,6 +83,7 @@ async def build(
         AddressBook(channels),
         duty,
         MeshExecutors(duty, channels),
+        RequestQueries(engine, clock=clock),
         clock=clock,
         policy=policy,
     )
@@ -131,8 +136,8 @@ async def build(
         name=SERVICE,
         service_names=[SERVICE_NAME],
         register=[partial(requests_service_pb2_grpc.add_RequestServiceServicer_to_server, api)],
-        background=[relay_events, hand_over_ended_shifts],
+        background=[relay_events, hand_over_ended_shifts, scheduler.run],
         readiness=[("database", database_answers)],
-        close=[channels.close, engine.dispose],
+        close=[channels.close, scheduler.close, engine.dispose],
         metrics=metrics,
     )

@@ -9,6 +9,7 @@ from datetime import datetime
 
 import grpc
 import sqlalchemy as sa
+from ukm.requests.v1 import request_pb2
 from ukm.requests.v1 import requests_service_pb2 as pb
 
 from services.kit.context import current_caller
@@ -19,6 +20,8 @@ from services.requests.lifecycle import Lifecycle, VisibilityCheck
 from services.requests.lifecycle_dispatch import follow_category
 from services.requests.lifecycle_edit import plan_edit
 from services.requests.lifecycle_store import LifecycleStore
+from services.requests.queries import RequestQueries
+from services.requests.sla_proto import request_with_sla
 from services.requests.store import RequestStore
 from services.requests.workflow import Action, Outcome, Payload, RequestState
 
@@ -33,9 +36,16 @@ class LifecycleRpcs:
     lifecycle_store: LifecycleStore
     visibility: VisibilityCheck
     clock: Callable[[], datetime]
+    queries: RequestQueries
 
     async def _act(self, number: str, expected_version: int, choose: verbs.Chooser) -> Row:
         return await self.lifecycle.perform(current_caller(), number, expected_version, choose)
+
+    async def present(self, row: Row) -> request_pb2.Request:
+        """The request in `row` as the contract shows it, its SLA states included."""
+        number = row["number"]
+        clocks = await self.queries.clocks([number])
+        return request_with_sla(row, clocks.get(number), self.clock())
 
     async def Transition(
         self, request: pb.TransitionRequest, context: grpc.aio.ServicerContext
@@ -44,7 +54,7 @@ class LifecycleRpcs:
         row = await self._act(
             request.request_number, request.expected_version, verbs.transition(request)
         )
-        return pb.TransitionResponse(request=mapping.to_proto(row))
+        return pb.TransitionResponse(request=await self.present(row))
 
     async def AssignRequest(
         self, request: pb.AssignRequestRequest, context: grpc.aio.ServicerContext
@@ -53,7 +63,7 @@ class LifecycleRpcs:
         row = await self._act(
             request.request_number, request.expected_version, verbs.assign(request)
         )
-        return pb.AssignRequestResponse(request=mapping.to_proto(row))
+        return pb.AssignRequestResponse(request=await self.present(row))
 
     async def ClaimRequest(
         self, request: pb.ClaimRequestRequest, context: grpc.aio.ServicerContext
@@ -61,7 +71,7 @@ class LifecycleRpcs:
         """EXECUTOR_CLAIM."""
         choose = verbs.fixed(Action.EXECUTOR_CLAIM)
         row = await self._act(request.request_number, request.expected_version, choose)
-        return pb.ClaimRequestResponse(request=mapping.to_proto(row))
+        return pb.ClaimRequestResponse(request=await self.present(row))
 
     async def PurchaseMaterials(
         self, request: pb.PurchaseMaterialsRequest, context: grpc.aio.ServicerContext
@@ -69,7 +79,7 @@ class LifecycleRpcs:
         """EXECUTOR_PURCHASE (the assigned executor) or MANAGER_PURCHASE."""
         choose = verbs.purchase(request, current_caller())
         row = await self._act(request.request_number, request.expected_version, choose)
-        return pb.PurchaseMaterialsResponse(request=mapping.to_proto(row))
+        return pb.PurchaseMaterialsResponse(request=await self.present(row))
 
     async def FinishPurchase(
         self, request: pb.FinishPurchaseRequest, context: grpc.aio.ServicerContext
@@ -77,7 +87,7 @@ class LifecycleRpcs:
         """PURCHASE_DONE."""
         choose = verbs.fixed(Action.PURCHASE_DONE, Payload(comment=request.comment))
         row = await self._act(request.request_number, request.expected_version, choose)
-        return pb.FinishPurchaseResponse(request=mapping.to_proto(row))
+        return pb.FinishPurchaseResponse(request=await self.present(row))
 
     async def ClarifyRequest(
         self, request: pb.ClarifyRequestRequest, context: grpc.aio.ServicerContext
@@ -85,7 +95,7 @@ class LifecycleRpcs:
         """CLARIFY."""
         choose = verbs.fixed(Action.CLARIFY, Payload(question=request.question))
         row = await self._act(request.request_number, request.expected_version, choose)
-        return pb.ClarifyRequestResponse(request=mapping.to_proto(row))
+        return pb.ClarifyRequestResponse(request=await self.present(row))
 
     async def AnswerClarification(
         self, request: pb.AnswerClarificationRequest, context: grpc.aio.ServicerContext
@@ -94,7 +104,7 @@ class LifecycleRpcs:
         payload = Payload(answer=request.answer, media=verbs.media(request.media))
         choose = verbs.fixed(Action.CLARIFY_ANSWER, payload)
         row = await self._act(request.request_number, request.expected_version, choose)
-        return pb.AnswerClarificationResponse(request=mapping.to_proto(row))
+        return pb.AnswerClarificationResponse(request=await self.present(row))
 
     async def ResolveClarification(
         self, request: pb.ResolveClarificationRequest, context: grpc.aio.ServicerContext
@@ -102,7 +112,7 @@ class LifecycleRpcs:
         """CLARIFY_RESOLVED."""
         choose = verbs.fixed(Action.CLARIFY_RESOLVED)
         row = await self._act(request.request_number, request.expected_version, choose)
-        return pb.ResolveClarificationResponse(request=mapping.to_proto(row))
+        return pb.ResolveClarificationResponse(request=await self.present(row))
 
     async def ResumeRequest(
         self, request: pb.ResumeRequestRequest, context: grpc.aio.ServicerContext
@@ -110,7 +120,7 @@ class LifecycleRpcs:
         """EXECUTOR_RESUME."""
         choose = verbs.fixed(Action.EXECUTOR_RESUME)
         row = await self._act(request.request_number, request.expected_version, choose)
-        return pb.ResumeRequestResponse(request=mapping.to_proto(row))
+        return pb.ResumeRequestResponse(request=await self.present(row))
 
     async def CompleteRequest(
         self, request: pb.CompleteRequestRequest, context: grpc.aio.ServicerContext
@@ -118,7 +128,7 @@ class LifecycleRpcs:
         """EXECUTOR_COMPLETE (the assigned executor) or MANAGER_COMPLETE."""
         choose = verbs.complete(request, current_caller())
         row = await self._act(request.request_number, request.expected_version, choose)
-        return pb.CompleteRequestResponse(request=mapping.to_proto(row))
+        return pb.CompleteRequestResponse(request=await self.present(row))
 
     async def ConfirmRequest(
         self, request: pb.ConfirmRequestRequest, context: grpc.aio.ServicerContext
@@ -126,7 +136,7 @@ class LifecycleRpcs:
         """MANAGER_CONFIRM."""
         choose = verbs.fixed(Action.MANAGER_CONFIRM, Payload(notes=request.notes))
         row = await self._act(request.request_number, request.expected_version, choose)
-        return pb.ConfirmRequestResponse(request=mapping.to_proto(row))
+        return pb.ConfirmRequestResponse(request=await self.present(row))
 
     async def ReturnRequest(
         self, request: pb.ReturnRequestRequest, context: grpc.aio.ServicerContext
@@ -134,7 +144,7 @@ class LifecycleRpcs:
         """RETURN_TO_WORK (a manager) or APPLICANT_RETURN."""
         choose = verbs.return_work(request, current_caller())
         row = await self._act(request.request_number, request.expected_version, choose)
-        return pb.ReturnRequestResponse(request=mapping.to_proto(row))
+        return pb.ReturnRequestResponse(request=await self.present(row))
 
     async def AcceptRequest(
         self, request: pb.AcceptRequestRequest, context: grpc.aio.ServicerContext
@@ -142,7 +152,7 @@ class LifecycleRpcs:
         """APPLICANT_ACCEPT (with a rating) or MANAGER_FORCE_ACCEPT (with a comment)."""
         choose = verbs.accept(request, current_caller())
         row = await self._act(request.request_number, request.expected_version, choose)
-        return pb.AcceptRequestResponse(request=mapping.to_proto(row))
+        return pb.AcceptRequestResponse(request=await self.present(row))
 
     async def CancelRequest(
         self, request: pb.CancelRequestRequest, context: grpc.aio.ServicerContext
@@ -150,7 +160,7 @@ class LifecycleRpcs:
         """CANCEL."""
         choose = verbs.fixed(Action.CANCEL, Payload(reason=request.reason))
         row = await self._act(request.request_number, request.expected_version, choose)
-        return pb.CancelRequestResponse(request=mapping.to_proto(row))
+        return pb.CancelRequestResponse(request=await self.present(row))
 
     async def UpdateRequest(
         self, request: pb.UpdateRequestRequest, context: grpc.aio.ServicerContext
@@ -174,7 +184,7 @@ class LifecycleRpcs:
             now=now,
             follow=follow,
         )
-        return pb.UpdateRequestResponse(request=mapping.to_proto(row))
+        return pb.UpdateRequestResponse(request=await self.present(row))
 
     async def ListHistory(
         self, request: pb.ListHistoryRequest, context: grpc.aio.ServicerContext

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC as _UTC
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +15,6 @@ from ukm.requests.v1 import request_pb2, requests_service_pb2, workflow_pb2
 from services.kit.enums import EnumKeys
 from services.requests.domain import Address, NewRequest
 from services.requests.lifecycle_edit import EditRequest
-from services.requests.store import ListFilter
 
 STATUS = EnumKeys(request_pb2.RequestStatus.DESCRIPTOR)
 URGENCY = EnumKeys(request_pb2.Urgency.DESCRIPTOR)
@@ -58,23 +56,6 @@ def new_request(message: requests_service_pb2.CreateRequestRequest) -> NewReques
         else None,
         applicant_id=message.applicant_id or None,
         media=tuple(json_format.MessageToDict(m) for m in message.media),
-    )
-
-
-def list_filter(message: requests_service_pb2.ListRequestsRequest) -> ListFilter:
-    """The store filter of a list call."""
-    return ListFilter(
-        statuses=[STATUS.key(s) for s in message.statuses],
-        categories=[CATEGORY.key(c) for c in message.categories],
-        urgencies=[URGENCY.key(u) for u in message.urgencies],
-        applicant_id=message.applicant_id or None,
-        building_id=message.building_id or None,
-        created_after=message.created_after.ToDatetime(tzinfo=_UTC)
-        if message.HasField("created_after")
-        else None,
-        created_before=message.created_before.ToDatetime(tzinfo=_UTC)
-        if message.HasField("created_before")
-        else None,
     )
 
 

@@ -17,7 +17,7 @@ Usage (api.py)::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -35,6 +35,7 @@ from services.requests.queries_sql import (
     list_query,
 )
 from services.requests.sla_clock import Clock, ClockKind, SlaSnapshot
+from services.requests.sla_store import load_clocks
 
 Row = sa.RowMapping
 
@@ -86,6 +87,11 @@ class RequestQueries:
             next_after = (rows[-1]["created_at"], rows[-1]["number"])
         clocks = {row["number"]: snapshot for row in rows if (snapshot := _clocks_of(row))}
         return Page(rows, clocks, next_after)
+
+    async def clocks(self, numbers: Iterable[str]) -> Mapping[str, SlaSnapshot]:
+        """The SLA clocks of these requests (for answers about single requests)."""
+        async with self.reader.connect() as connection:
+            return await load_clocks(connection, numbers)
 
     async def count(self, filters: RequestFilters, visibility: Visibility) -> StatusCounts:
         """How many visible requests match `filters`, per status."""

@@ -4,7 +4,7 @@ reading and listing.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,23 +35,6 @@ class IdempotencyKey:
     scope: str
     key: str
     fingerprint: str
-
-
-@dataclass(frozen=True)
-class ListFilter:
-    """Filters of a listing (empty sequences mean "any")."""
-
-    statuses: Sequence[str] = ()
-    categories: Sequence[str] = ()
-    urgencies: Sequence[str] = ()
-    applicant_id: str | None = None
-    building_id: str | None = None
-    created_after: datetime | None = None
-    created_before: datetime | None = None
-    # Only requests this person filed or works on (callers who may not see everything)…
-    party_id: str | None = None
-    # …and those of these flats that wait for the residents' acceptance.
-    shared_apartments: Sequence[str] = ()
 
 
 # Built once: building a statement costs more Python time than running it.
@@ -177,30 +160,6 @@ class RequestStore:
             raise NotFound("request", number)
         return row
 
-    async def list(
-        self, filters: ListFilter, *, limit: int, after: tuple[datetime, str] | None
-    ) -> list[Row]:
-        """Newest first; `after` is the (created_at, number) of the previous page's last row."""
-        table = models.requests
-        query = sa.select(table).order_by(table.c.created_at.desc(), table.c.number.desc())
-        conditions = _conditions(filters)
-        if after is not None:
-            conditions.append(sa.tuple_(table.c.created_at, table.c.number) < sa.tuple_(*after))
-        async with self.reader.connect() as connection:
-            result = await connection.execute(query.where(*conditions).limit(limit))
-            return list(result.mappings().all())
-
-    async def count_by_status(self, filters: ListFilter) -> dict[str, int]:
-        """How many requests matching `filters` are in each status (absent: none)."""
-        table = models.requests
-        query = (
-            sa.select(table.c.status, sa.func.count())
-            .where(*_conditions(filters))
-            .group_by(table.c.status)
-        )
-        async with self.reader.connect() as connection:
-            return {status: int(n) for status, n in (await connection.execute(query)).all()}
-
     async def count_at(
         self, *, yard_id: str | None, building_id: str | None, apartment_id: str | None
     ) -> int:
@@ -218,40 +177,6 @@ class RequestStore:
         async with self.reader.connect() as connection:
             query = sa.select(sa.func.count()).select_from(table).where(column == value)
             return int((await connection.execute(query)).scalar_one())
-
-
-def _conditions(filters: ListFilter) -> list[sa.ColumnElement[bool]]:
-    """The WHERE conditions of `filters`."""
-    table = models.requests
-    conditions: list[sa.ColumnElement[bool]] = []
-    if filters.statuses:
-        conditions.append(table.c.status.in_(filters.statuses))
-    if filters.categories:
-        conditions.append(table.c.category.in_(filters.categories))
-    if filters.urgencies:
-        conditions.append(table.c.urgency.in_(filters.urgencies))
-    if filters.applicant_id:
-        conditions.append(table.c.applicant_id == filters.applicant_id)
-    if filters.building_id:
-        conditions.append(table.c.building_id == filters.building_id)
-    if filters.party_id:
-        visible = [
-            table.c.applicant_id == filters.party_id,
-            table.c.executor_id == filters.party_id,
-        ]
-        if filters.shared_apartments:
-            visible.append(
-                sa.and_(
-                    table.c.status == "confirmed",
-                    table.c.apartment_id.in_(filters.shared_apartments),
-                )
-            )
-        conditions.append(sa.or_(*visible))
-    if filters.created_after:
-        conditions.append(table.c.created_at >= filters.created_after)
-    if filters.created_before:
-        conditions.append(table.c.created_at < filters.created_before)
-    return conditions
 
 
 def _row_values(number: str, filing: Filing) -> dict[str, Any]:

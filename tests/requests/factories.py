@@ -42,3 +42,13 @@ def create_request(**changes: Any) -> pb.CreateRequestRequest:
 
 def new_uuid() -> str:
     return str(uuid.uuid4())
+
+
+def as_stored(answered: request_pb2.Request) -> request_pb2.Request:
+    """A request from an answer as events carry it: without the SLA states of the moment
+    (answers compute them when asked; events are the stored request)."""
+    stored = request_pb2.Request()
+    stored.CopyFrom(answered)
+    for moment in ("response_state", "resolution_state", "paused"):
+        stored.sla.ClearField(moment)
+    return stored

@@ -15,7 +15,7 @@ from ukm.requests.v1 import requests_service_pb2 as pb
 
 from services.kit.status import details_of
 from tests.requests.conftest import RequestsService
-from tests.requests.factories import APPLICANT, create_request
+from tests.requests.factories import APPLICANT, as_stored, create_request
 from tests.support.db import rows, scalar
 
 
@@ -137,6 +137,6 @@ async def test_request_created_event_is_written_in_the_same_transaction(
     assert not event.request.HasField("assignment")
     assigned = events_pb2.RequestAssigned()
     assert envelope_pb2.Envelope.FromString(outbox[1][1]).data.Unpack(assigned)
-    assert assigned.request == created
+    assert assigned.request == as_stored(created)
     assert assigned.specialization == specialization_pb2.SPECIALIZATION_PLUMBER
     assert assigned.assigned_by == ""

@@ -21,6 +21,7 @@ REPAIR = specialization_pb2.SPECIALIZATION_REPAIR
 FAILED = grpc.StatusCode.FAILED_PRECONDITION
 DENIED = grpc.StatusCode.PERMISSION_DENIED
 
+
 async def test_a_stale_version_is_refused_with_the_current_one(world: World) -> None:
     filed = await world.file()
     cancel = pb.CancelRequestRequest(

@@ -10,7 +10,7 @@ from ukm.requests.v1 import requests_service_pb2 as pb
 
 from services.requests import history
 from services.requests.lifecycle_codec import state_of
-from tests.requests.factories import APPLICANT
+from tests.requests.factories import APPLICANT, as_stored
 from tests.requests.lifecycle_steps import claimed_by, events_of, history_rows, refused, request_row
 from tests.requests.world import MANAGER, World, as_
 from tests.support.identity import Person
@@ -55,7 +55,7 @@ async def test_a_manager_edits_with_history_and_an_event(world: World) -> None:
     assert (updated.updated_by, updated.reason, updated.request) == (
         MANAGER.user_id,
         "звонок соседей",
-        edited,
+        as_stored(edited),
     )
     # The same edit again changes nothing (a retry is harmless); a stale one is refused.
     again = pb.UpdateRequestRequest(request_number=number, urgency=S.URGENCY_CRITICAL)
