@@ -82,11 +82,51 @@ The same over gRPC through the mesh listener, with the operator's client certifi
   .venv/bin/grpcurl {certs} {resident} -d '{body}' 127.0.0.1:{edge.mesh_port} ukm.requests.v1.RequestService/CreateRequest
   .venv/bin/grpcurl {certs} {manager} -d '{{"page_size": 5}}' 127.0.0.1:{edge.mesh_port} ukm.requests.v1.RequestService/ListRequests
 
-Watch RequestCreated events arrive in JetStream:
+{_walkthrough(rest, seeded.walkthrough, at)}
+Watch the events arrive in JetStream:
 
   .venv/bin/ukm events --follow{at}
 """
     )
+
+
+def _walkthrough(rest: str, number: str | None, at: str) -> str:
+    """The life of a demo request, step by step, as the people who would take each step."""
+    if number is None:
+        return "The demo leak has been walked through already (see its history).\n"
+
+    def as_(who: str) -> str:
+        return f'-H "authorization: Bearer $(.venv/bin/ukm token {who}{at})"'
+
+    json = "-H 'content-type: application/json'"
+    steps = [
+        (
+            "the plumber takes a shift",
+            f"curl -s -X POST {rest}/v1/shifts:start {as_('plumber')} {json} -d '{{}}'",
+        ),
+        (
+            "claims the leak from the pool",
+            f"curl -s -X POST {rest}/v1/requests/{number}:claim {as_('plumber')} {json} -d '{{}}'",
+        ),
+        (
+            "reports it done",
+            f'curl -s -X POST {rest}/v1/requests/{number}:complete {as_("plumber")} {json} -d \'{{"report":"Replaced the siphon"}}\'',
+        ),
+        (
+            "the manager confirms",
+            f"curl -s -X POST {rest}/v1/requests/{number}:confirm {as_('manager')} {json} -d '{{}}'",
+        ),
+        (
+            "the resident accepts, 5 stars",
+            f'curl -s -X POST {rest}/v1/requests/{number}:accept {as_("resident")} {json} -d \'{{"rating":5,"review":"Thank you!"}}\'',
+        ),
+        (
+            "every step, as the resident sees it",
+            f"curl -s {rest}/v1/requests/{number}/history {as_('resident')}",
+        ),
+    ]
+    lines = "\n".join(f"  # {what}\n  {command}" for what, command in steps)
+    return f"The life of a request (№{number}, the resident's leak, waiting in the plumbers' pool):\n\n{lines}\n"
 
 
 def _describe(roles: tuple[str, ...], specializations: tuple[str, ...]) -> str:

@@ -76,10 +76,12 @@ class Home:
 
 @dataclass(frozen=True)
 class Seeded:
-    """What the seed made that the banner shows: request numbers and the residents' flats."""
+    """What the seed made that the banner shows: request numbers, the residents' flats, and
+    the request the banner walks through its life (None once that walk has been done)."""
 
     numbers: list[str]
     homes: dict[str, Home]
+    walkthrough: str | None = None
 
 
 async def seed_demo(root: Path, topology: Topology, *, database_url: str, data_keys: str) -> Seeded:
@@ -99,6 +101,7 @@ async def seed_demo(root: Path, topology: Topology, *, database_url: str, data_k
             await _bind(directory, manager, await as_(key), key, homes[building][number])
         requests = requests_service_pb2_grpc.RequestServiceStub(channel)
         numbers = []
+        walkthrough = None
         for index, (key, building, number) in enumerate(HOMES):
             resident = await as_(key)
             flat = homes[building][number]
@@ -121,8 +124,14 @@ async def seed_demo(root: Path, topology: Topology, *, database_url: str, data_k
                     timeout=10,
                 )
                 numbers.append(response.request.request_number)
+                # The resident's leak, still waiting in the plumbers' pool: the banner's walk.
+                if (
+                    walkthrough is None
+                    and response.request.status == request_pb2.REQUEST_STATUS_NEW
+                ):
+                    walkthrough = response.request.request_number
     residents = {key: homes[building][number] for key, building, number in HOMES}
-    return Seeded(numbers, residents)
+    return Seeded(numbers, residents, walkthrough)
 
 
 async def _directory(

@@ -69,7 +69,7 @@ class Up:
             if not line and self.process.poll() is not None:
                 break
             self.output += line
-            if line.startswith("Watch RequestCreated events"):
+            if line.startswith("Watch the events arrive"):
                 self.output += self.process.stdout.readline() + self.process.stdout.readline()
                 return self.output
         raise AssertionError(f"ukm up did not come up:\n{self.output}")
@@ -139,7 +139,7 @@ def test_up_is_healthy_and_its_printed_commands_work_as_printed(
     assert status.returncode == 0, status.stdout + status.stderr
 
     commands = printed_commands(output)
-    assert len(commands) == 7
+    assert len(commands) == 13
     results = [run_printed(command, first.env) for command in commands]
     assert json.loads(results[0])["tokens"]["accessToken"]  # the resident signs in over REST
     created = json.loads(results[1])["request"]
@@ -150,6 +150,17 @@ def test_up_is_healthy_and_its_printed_commands_work_as_printed(
     assert "ukm.requests.v1.RequestService" in results[4].split()
     assert json.loads(results[5])["request"]["request_number"]
     assert len(json.loads(results[6])["requests"]) == 5
+    # The life of the demo leak, step by step as printed.
+    assert json.loads(results[7])["shift"]["status"] == "SHIFT_STATUS_ACTIVE"
+    walked = [json.loads(result)["request"]["status"] for result in results[8:12]]
+    assert walked == [
+        "REQUEST_STATUS_IN_PROGRESS",
+        "REQUEST_STATUS_COMPLETED",
+        "REQUEST_STATUS_CONFIRMED",
+        "REQUEST_STATUS_ACCEPTED",
+    ]
+    history = json.loads(results[12])["entries"]
+    assert history[-1]["toStatus"] == "REQUEST_STATUS_ACCEPTED"
 
     # A service that crashes is restarted by the supervisor; nothing it stored is lost.
     [service] = [p for p in first.descendants() if p.cmdline()[-2:] == ["serve", "requests"]]
