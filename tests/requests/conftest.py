@@ -12,7 +12,7 @@ from ukm.requests.v1 import requests_service_pb2_grpc as rpc
 
 from services.kit.server import Server
 from services.kit.settings import Settings
-from tests.requests.world import SHIFTS_MISSING, World, running_world
+from tests.requests.world import World, running_world
 from tests.support.identity import person, test_issuer
 from tests.support.services import direct_channel, running_requests, service_settings
 
@@ -66,7 +66,5 @@ async def world(
     database_url: str, nats_url: str, pki_dir: Path, clock: Clock
 ) -> AsyncIterator[World]:
     """Requests beside real users and shifts services (see tests/requests/world.py)."""
-    if SHIFTS_MISSING:
-        pytest.skip("the shifts service (services/shifts) is not there yet: on-duty checks need it")
     async with running_world(database_url, nats_url, pki_dir, clock) as running:
         yield running

@@ -9,7 +9,6 @@ way the auth service and managers make them.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -17,7 +16,6 @@ from pathlib import Path
 from typing import Any, cast
 
 import grpc
-import pytest
 from google.rpc import error_details_pb2
 from ukm.common.v1 import specialization_pb2
 from ukm.requests.v1 import request_pb2
@@ -51,12 +49,6 @@ SPEC = {
     )
     for key in (*SPECIALISATIONS, UNIVERSAL)
 }
-
-SHIFTS_MISSING = importlib.util.find_spec("services.shifts.app") is None
-needs_shifts = pytest.mark.skipif(
-    SHIFTS_MISSING,
-    reason="the shifts service (services/shifts) is not there yet: on-duty checks need it",
-)
 
 
 def as_(who: Person) -> Metadata:
