@@ -36,10 +36,13 @@ def request_updated(
 
 
 def request_commented(
-    request: request_pb2.Request, comment: workflow_pb2.Comment
+    request: request_pb2.Request,
+    comment: workflow_pb2.Comment,
+    action: workflow_pb2.TransitionAction = workflow_pb2.TRANSITION_ACTION_UNSPECIFIED,
 ) -> events_pb2.RequestCommented:
-    """`RequestCommented` (consumers tell staff only about internal comments)."""
-    return events_pb2.RequestCommented(request=request, comment=comment)
+    """`RequestCommented`, with the workflow action that wrote it (consumers tell staff only
+    about internal comments)."""
+    return events_pb2.RequestCommented(request=request, comment=comment, action=action)
 
 
 def workflow_event(
@@ -65,6 +68,10 @@ def workflow_event(
         )
         if event.specialisation is not None:
             assigned.specialization = SPECIALISATION.number(event.specialisation)  # type: ignore[assignment]
+        if event.previous_specialisation is not None:
+            assigned.previous_specialization = SPECIALISATION.number(  # type: ignore[assignment]
+                event.previous_specialisation
+            )
         return assigned
     if isinstance(event, Unassigned):
         return events_pb2.RequestUnassigned(
@@ -75,7 +82,7 @@ def workflow_event(
     if isinstance(event, Commented):
         if comment is None:
             raise ValueError("a Commented event is published with its stored comment")
-        return request_commented(request, comment)
+        return request_commented(request, comment, ACTION.number(event.action.value))  # type: ignore[arg-type]
     if isinstance(event, Rated):
         return events_pb2.RequestRated(
             request=request, rating=request.rating, executor_id=event.executor_id or ""

@@ -45,18 +45,20 @@ class RequestStatusChanged(_message.Message):
     def __init__(self, request: _Optional[_Union[_request_pb2.Request, _Mapping]] = ..., from_status: _Optional[_Union[_request_pb2.RequestStatus, str]] = ..., to_status: _Optional[_Union[_request_pb2.RequestStatus, str]] = ..., action: _Optional[_Union[_workflow_pb2.TransitionAction, str]] = ..., actor_id: _Optional[str] = ..., text: _Optional[str] = ...) -> None: ...
 
 class RequestAssigned(_message.Message):
-    __slots__ = ("request", "executor_id", "specialization", "previous_executor_id", "assigned_by")
+    __slots__ = ("request", "executor_id", "specialization", "previous_executor_id", "assigned_by", "previous_specialization")
     REQUEST_FIELD_NUMBER: _ClassVar[int]
     EXECUTOR_ID_FIELD_NUMBER: _ClassVar[int]
     SPECIALIZATION_FIELD_NUMBER: _ClassVar[int]
     PREVIOUS_EXECUTOR_ID_FIELD_NUMBER: _ClassVar[int]
     ASSIGNED_BY_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_SPECIALIZATION_FIELD_NUMBER: _ClassVar[int]
     request: _request_pb2.Request
     executor_id: str
     specialization: _specialization_pb2.Specialization
     previous_executor_id: str
     assigned_by: str
-    def __init__(self, request: _Optional[_Union[_request_pb2.Request, _Mapping]] = ..., executor_id: _Optional[str] = ..., specialization: _Optional[_Union[_specialization_pb2.Specialization, str]] = ..., previous_executor_id: _Optional[str] = ..., assigned_by: _Optional[str] = ...) -> None: ...
+    previous_specialization: _specialization_pb2.Specialization
+    def __init__(self, request: _Optional[_Union[_request_pb2.Request, _Mapping]] = ..., executor_id: _Optional[str] = ..., specialization: _Optional[_Union[_specialization_pb2.Specialization, str]] = ..., previous_executor_id: _Optional[str] = ..., assigned_by: _Optional[str] = ..., previous_specialization: _Optional[_Union[_specialization_pb2.Specialization, str]] = ...) -> None: ...
 
 class RequestUnassigned(_message.Message):
     __slots__ = ("request", "executor_id", "reason")
@@ -69,12 +71,14 @@ class RequestUnassigned(_message.Message):
     def __init__(self, request: _Optional[_Union[_request_pb2.Request, _Mapping]] = ..., executor_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class RequestCommented(_message.Message):
-    __slots__ = ("request", "comment")
+    __slots__ = ("request", "comment", "action")
     REQUEST_FIELD_NUMBER: _ClassVar[int]
     COMMENT_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
     request: _request_pb2.Request
     comment: _workflow_pb2.Comment
-    def __init__(self, request: _Optional[_Union[_request_pb2.Request, _Mapping]] = ..., comment: _Optional[_Union[_workflow_pb2.Comment, _Mapping]] = ...) -> None: ...
+    action: _workflow_pb2.TransitionAction
+    def __init__(self, request: _Optional[_Union[_request_pb2.Request, _Mapping]] = ..., comment: _Optional[_Union[_workflow_pb2.Comment, _Mapping]] = ..., action: _Optional[_Union[_workflow_pb2.TransitionAction, str]] = ...) -> None: ...
 
 class RequestRated(_message.Message):
     __slots__ = ("request", "rating", "executor_id")
