@@ -1,0 +1,1 @@
+"""The notifications service (`ukm.notifications.v1`) — channel layer so far."""

@@ -1,0 +1,24 @@
+"""Settings decide which channels exist."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.notifications.channels import ChannelKind, ChannelSettings, configured_channels
+
+
+async def test_only_configured_providers_get_a_channel(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("UKM_TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.delenv("UKM_SMS_LOGIN", raising=False)
+    monkeypatch.delenv("UKM_SMS_API_KEY", raising=False)
+    assert set(configured_channels(ChannelSettings())) == {ChannelKind.EMAIL}
+
+    monkeypatch.setenv("UKM_TELEGRAM_BOT_TOKEN", "42:token")
+    monkeypatch.setenv("UKM_TELEGRAM_API_BASE", "http://127.0.0.1:1")
+    monkeypatch.setenv("UKM_SMS_LOGIN", "ops@ukm.example.uz")
+    monkeypatch.setenv("UKM_SMS_API_KEY", "key")
+    channels = configured_channels(ChannelSettings())
+    assert set(channels) == set(ChannelKind)
+    for kind, channel in channels.items():
+        assert channel.kind is kind
+        await channel.aclose()
