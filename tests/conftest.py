@@ -87,6 +87,15 @@ async def nats_url(nats_server_url: str) -> str:
 
 
 @pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
+    """A Redis server of this test's own, for tests that stop and restart it."""
+    server = EmbeddedRedis(tmp_path / "redis", durable=False)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def own_nats(tmp_path: Path) -> Iterator[EmbeddedNats]:
     """A NATS server of this test's own, for tests that stop and restart the broker."""
     server = EmbeddedNats(tmp_path / "nats", port=free_port())

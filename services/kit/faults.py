@@ -8,6 +8,7 @@ from __future__ import annotations
 import socket
 
 import grpc
+import redis.exceptions
 import sqlalchemy as sa
 
 from services.kit.errors import Unavailable
@@ -20,6 +21,8 @@ _TRANSIENT_SQLSTATES = ("08", "40", "53", "57P")
 def is_transient(exc: BaseException) -> bool:
     """Whether a failure is the infrastructure's (retry without counting towards the DLQ)
     rather than the event's or the handler's."""
+    if isinstance(exc, redis.exceptions.AuthenticationError | redis.exceptions.AuthorizationError):
+        return False  # bad credentials are configuration, as for PostgreSQL (class 28)
     # Not OSError as a whole: it includes TimeoutError, and a handler that always times out
     # must end in the DLQ rather than loop forever.
     if isinstance(
@@ -28,7 +31,9 @@ def is_transient(exc: BaseException) -> bool:
         | socket.gaierror
         | Unavailable
         | sa.exc.TimeoutError
-        | sa.exc.InterfaceError,
+        | sa.exc.InterfaceError
+        | redis.exceptions.ConnectionError
+        | redis.exceptions.TimeoutError,
     ):
         return True
     if isinstance(exc, grpc.aio.AioRpcError):
