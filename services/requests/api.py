@@ -108,10 +108,11 @@ class RequestApi(LifecycleRpcs, CommentRpcs, rpc.RequestServiceServicer):
         self, request: pb.GetRequestRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetRequestResponse:
         """One request by number (if the caller may see it)."""
-        row = await self.store.get(request.request_number)
+        # The row and its clocks in one read: most callers may see what they ask for.
+        row, clocks = await self.queries.one(request.request_number)
         # Indistinguishable from a missing request: numbers are guessable.
         await self.visibility.require(current_caller(), row)
-        return pb.GetRequestResponse(request=await self.present(row))
+        return pb.GetRequestResponse(request=request_with_sla(row, clocks, self.clock()))
 
     async def ListRequests(
         self, request: pb.ListRequestsRequest, context: grpc.aio.ServicerContext

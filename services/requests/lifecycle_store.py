@@ -26,7 +26,6 @@ from services.requests.lifecycle_writes import (
     FiledHook,
     publish,
     record_filing,
-    reload_request,
     write_outcome,
 )
 from services.requests.mapping import to_proto
@@ -120,10 +119,10 @@ class LifecycleStore:
                 .mappings()
                 .one()
             )
+            written = edited
             for hook in self.on_edit:
-                await hook(session, row, edited)
-            if self.on_edit:
-                edited = await reload_request(session, number)
+                if (changed := await hook(session, row, written)) is not None:
+                    edited = changed
             shown = history.update_details(edit.changes)
             await session.execute(
                 sa.insert(models.history).values(

@@ -33,20 +33,38 @@ from services.requests.workflow import (
 )
 
 Row = sa.RowMapping
+# The hooks below return the request row as they left it when they changed it (e.g. with
+# `UPDATE … RETURNING`), or None when they did not touch it: the row is then not read again.
+#
 # Something else that must happen in the same transaction as a workflow step (e.g. SLA clock
 # bookkeeping): called with the session, the state before and the outcome, after the request
 # row and its history are written and before the events are.
-ChangeHook = Callable[[AsyncSession, RequestState, Outcome], Awaitable[None]]
+ChangeHook = Callable[[AsyncSession, RequestState, Outcome], Awaitable[Row | None]]
 # Something else that must happen when a request is filed, before its first dispatch (e.g.
 # starting its SLA clocks): called with the session and the inserted row.
-FiledHook = Callable[[AsyncSession, Mapping[Any, Any]], Awaitable[object]]
+FiledHook = Callable[[AsyncSession, Mapping[Any, Any]], Awaitable[Row | None]]
 # Something else that must happen when a manager edits a request: called with the session and
 # the row before and after the edit, before its event is written.
-EditHook = Callable[[AsyncSession, Mapping[Any, Any], Mapping[Any, Any]], Awaitable[object]]
+EditHook = Callable[[AsyncSession, Mapping[Any, Any], Mapping[Any, Any]], Awaitable[Row | None]]
 # How a new request is first dispatched: the outcome of a system action, or None to leave it.
 Dispatch = Callable[[RequestState], Outcome | None]
 
 _PURCHASE_REQUESTS = frozenset({Action.EXECUTOR_PURCHASE, Action.MANAGER_PURCHASE})
+
+# Built once, values bound per call: building a statement costs more Python time than running it.
+_R = models.requests
+_A = models.assignments
+_ADVANCE = (
+    sa.update(_R)
+    .where(_R.c.number == sa.bindparam("b_number"), _R.c.version == sa.bindparam("b_version"))
+    .returning(*_R.c)
+)
+_INSERT_HISTORY = sa.insert(models.history)
+_END_ASSIGNMENT = sa.update(_A).where(_A.c.request_number == sa.bindparam("b_number"), _A.c.active)
+_INSERT_ASSIGNMENT = sa.insert(_A)
+_INSERT_COMMENT = sa.insert(models.comments).returning(*models.comments.c)
+_INSERT_PURCHASE = sa.insert(models.purchases)
+_INSERT_RATING = sa.insert(models.ratings)
 
 
 async def publish(session: AsyncSession, message: Message, number: str) -> None:
@@ -74,21 +92,22 @@ async def record_filing(
     """The creation step (version 1) of the just-inserted `row`, the `on_filed` hooks, then
     its first dispatch; returns the request as it stands afterwards."""
     await session.execute(
-        sa.insert(models.history).values(
-            request_number=row["number"],
-            version=row["version"],
-            change=history.CREATED,
-            actor_id=filed_by,
-            to_status=row["status"],
-            details=history.created_details(row),
-            payload=history.created_payload(row),
-            occurred_at=row["created_at"],
-        )
+        _INSERT_HISTORY,
+        {
+            "request_number": row["number"],
+            "version": row["version"],
+            "change": history.CREATED,
+            "actor_id": filed_by,
+            "to_status": row["status"],
+            "details": history.created_details(row),
+            "payload": history.created_payload(row),
+            "occurred_at": row["created_at"],
+        },
     )
+    inserted = row
     for hook in on_filed:
-        await hook(session, row)
-    if on_filed:
-        row = await reload_request(session, row["number"])
+        if (changed := await hook(session, inserted)) is not None:
+            row = changed
     before = state_of(row)
     outcome = dispatch(before)
     if outcome is None:
@@ -105,32 +124,20 @@ async def write_outcome(
     """Store `outcome` of a workflow action on `before` (read under a row lock); returns the
     request row as it stands afterwards."""
     state, entry = outcome.state, outcome.entry
-    requests = models.requests
-    updated = (
-        (
-            await session.execute(
-                sa.update(requests)
-                .where(requests.c.number == state.number, requests.c.version == before.version)
-                .values(**columns_of(state))
-                .returning(*requests.c)
-            )
-        )
-        .mappings()
-        .first()
-    )
+    guard = {"b_number": state.number, "b_version": before.version}
+    updated = (await session.execute(_ADVANCE, {**columns_of(state), **guard})).mappings().first()
     if updated is None:
         # Only possible if the caller did not lock the row: never overwrite someone's change.
         raise FailedPrecondition(
             "STALE_VERSION", f"request {state.number} changed meanwhile: reload and try again"
         )
-    await session.execute(sa.insert(models.history).values(_history_values(before, entry, state)))
+    await session.execute(_INSERT_HISTORY, _history_values(before, entry, state))
     if state.assignment != before.assignment:
         await _log_assignment(session, before, state, entry)
     await _log_purchase(session, state.number, entry)
     for hook in hooks:
-        await hook(session, before, outcome)
-    if hooks:
-        updated = await reload_request(session, state.number)
+        if (changed := await hook(session, before, outcome)) is not None:
+            updated = changed
     request = to_proto(updated)
     for event in outcome.events:
         comment = None
@@ -165,27 +172,18 @@ async def add_comment(
     version: int | None = None,
 ) -> workflow_pb2.Comment:
     """Insert a comment; returns it as the resource."""
-    stored = (
-        (
-            await session.execute(
-                sa.insert(models.comments)
-                .values(
-                    id=str(uuid.uuid4()),
-                    request_number=number,
-                    author_id=author_id,
-                    kind=kind,
-                    text=text,
-                    internal=internal,
-                    media=[dict(m) for m in media],
-                    version=version,
-                    created_at=at,
-                )
-                .returning(*models.comments.c)
-            )
-        )
-        .mappings()
-        .one()
-    )
+    values = {
+        "id": str(uuid.uuid4()),
+        "request_number": number,
+        "author_id": author_id,
+        "kind": kind,
+        "text": text,
+        "internal": internal,
+        "media": [dict(m) for m in media],
+        "version": version,
+        "created_at": at,
+    }
+    stored = (await session.execute(_INSERT_COMMENT, values)).mappings().one()
     return comment_proto(stored)
 
 
@@ -213,30 +211,30 @@ async def _log_assignment(
 ) -> None:
     """End the active assignment and start the new one (the partial unique index guarantees
     there is never a second active one)."""
-    table = models.assignments
     if before.assignment is not None:
         await session.execute(
-            sa.update(table)
-            .where(table.c.request_number == after.number, table.c.active)
-            .values(
-                active=False,
-                ended_at=entry.at,
-                ended_by=entry.actor_id,
-                end_reason=entry.action.value,
-            )
+            _END_ASSIGNMENT,
+            {
+                "b_number": after.number,
+                "active": False,
+                "ended_at": entry.at,
+                "ended_by": entry.actor_id,
+                "end_reason": entry.action.value,
+            },
         )
     assignment = after.assignment
     if assignment is not None:
         await session.execute(
-            sa.insert(table).values(
-                request_number=after.number,
-                version=entry.version,
-                mode=assignment.mode.value,
-                executor_id=assignment.executor_id,
-                specialisation=assignment.specialisation,
-                assigned_by=assignment.assigned_by,
-                assigned_at=assignment.assigned_at,
-            )
+            _INSERT_ASSIGNMENT,
+            {
+                "request_number": after.number,
+                "version": entry.version,
+                "mode": assignment.mode.value,
+                "executor_id": assignment.executor_id,
+                "specialisation": assignment.specialisation,
+                "assigned_by": assignment.assigned_by,
+                "assigned_at": assignment.assigned_at,
+            },
         )
 
 
@@ -248,33 +246,28 @@ async def _log_purchase(session: AsyncSession, number: str, entry: HistoryEntry)
     else:
         return
     await session.execute(
-        sa.insert(models.purchases).values(
-            request_number=number,
-            version=entry.version,
-            step=step,
-            items=items,
-            comment=entry.payload.comment,
-            actor_id=entry.actor_id,
-            occurred_at=entry.at,
-        )
+        _INSERT_PURCHASE,
+        {
+            "request_number": number,
+            "version": entry.version,
+            "step": step,
+            "items": items,
+            "comment": entry.payload.comment,
+            "actor_id": entry.actor_id,
+            "occurred_at": entry.at,
+        },
     )
 
 
 async def _rate(session: AsyncSession, rated: Rated) -> None:
     await session.execute(
-        sa.insert(models.ratings).values(
-            request_number=rated.number,
-            stars=rated.stars,
-            review=rated.review,
-            rated_by=rated.rated_by,
-            executor_id=rated.executor_id,
-            rated_at=rated.at,
-        )
+        _INSERT_RATING,
+        {
+            "request_number": rated.number,
+            "stars": rated.stars,
+            "review": rated.review,
+            "rated_by": rated.rated_by,
+            "executor_id": rated.executor_id,
+            "rated_at": rated.at,
+        },
     )
-
-
-async def reload_request(session: AsyncSession, number: str) -> Row:
-    """The request row as this transaction sees it now (after hooks changed it)."""
-    table = models.requests
-    query = sa.select(table).where(table.c.number == number)
-    return (await session.execute(query)).mappings().one()

@@ -24,10 +24,12 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.kit.errors import NotFound
 from services.requests.mapping import STATUS
 from services.requests.queries_filters import RequestFilters, Visibility
 from services.requests.queries_sql import (
     CLOCK_FIELDS,
+    ONE_WITH_CLOCKS,
     RESOLUTION,
     RESPONSE,
     Key,
@@ -87,6 +89,16 @@ class RequestQueries:
             next_after = (rows[-1]["created_at"], rows[-1]["number"])
         clocks = {row["number"]: snapshot for row in rows if (snapshot := _clocks_of(row))}
         return Page(rows, clocks, next_after)
+
+    async def one(self, number: str) -> tuple[Row, SlaSnapshot | None]:
+        """One request by number and its clocks (None without), read together; NotFound if
+        there is no such request. The row carries the clock columns too (extra keys)."""
+        async with self.reader.connect() as connection:
+            found = await connection.execute(ONE_WITH_CLOCKS, {"number": number})
+            row = found.mappings().first()
+        if row is None:
+            raise NotFound("request", number)
+        return row, _clocks_of(row)
 
     async def clocks(self, numbers: Iterable[str]) -> Mapping[str, SlaSnapshot]:
         """The SLA clocks of these requests (for answers about single requests)."""

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from google.protobuf.message import Message
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from services.kit.db import session_factory, transaction
 from services.kit.errors import FailedPrecondition, NotFound
@@ -40,6 +40,14 @@ class IdempotencyKey:
 # Built once: building a statement costs more Python time than running it.
 _INSERT_REQUEST = sa.insert(models.requests).returning(*models.requests.c)
 _BY_NUMBER = sa.select(models.requests).where(models.requests.c.number == sa.bindparam("number"))
+_KEY_FILED = (
+    sa.update(models.idempotency_keys)
+    .where(
+        models.idempotency_keys.c.scope == sa.bindparam("b_scope"),
+        models.idempotency_keys.c.key == sa.bindparam("b_key"),
+    )
+    .values(request_number=sa.bindparam("number"))
+)
 _NEXT_NUMBER = (
     insert(models.number_counters)
     .values(day=sa.bindparam("day"), last_value=1)
@@ -80,18 +88,14 @@ class RequestStore:
                 if existing is not None:
                     return existing, False
             number = await self._next_number(session, filing.created_at)
-            row = _row_values(number, filing)
-            await session.execute(sa.insert(models.requests).values(**row))
+            # RETURNING gives the row as stored (server defaults included): no read back.
+            inserted = await session.execute(_INSERT_REQUEST, _row_values(number, filing))
+            stored = inserted.mappings().one()
             if idempotency is not None:
                 await session.execute(
-                    sa.update(models.idempotency_keys)
-                    .where(
-                        models.idempotency_keys.c.scope == idempotency.scope,
-                        models.idempotency_keys.c.key == idempotency.key,
-                    )
-                    .values(request_number=number)
+                    _KEY_FILED,
+                    {"b_scope": idempotency.scope, "b_key": idempotency.key, "number": number},
                 )
-            stored = await self._get(session, number)
             await enqueue(
                 session,
                 models.outbox,
@@ -143,19 +147,11 @@ class RequestStore:
 
     async def get(self, number: str) -> Row:
         """One request by number, or NotFound."""
-        async with self.sessions() as session:
-            return await self._get(session, number)
+        async with self.reader.connect() as connection:
+            return await self._get(connection, number)
 
-    async def _get(self, session: AsyncSession, number: str) -> Row:
-        row = (
-            (
-                await session.execute(
-                    sa.select(models.requests).where(models.requests.c.number == number)
-                )
-            )
-            .mappings()
-            .first()
-        )
+    async def _get(self, executor: AsyncSession | AsyncConnection, number: str) -> Row:
+        row = (await executor.execute(_BY_NUMBER, {"number": number})).mappings().first()
         if row is None:
             raise NotFound("request", number)
         return row
