@@ -20,19 +20,15 @@ from ukm.shifts.v1 import events_pb2 as shift_events
 from ukm.users.v1 import directory_pb2, verification_service_pb2
 from ukm.users.v1 import events_pb2 as user_events
 
-from services.notifications.routing import (
-    EVENT_TYPES,
-    KINDS,
-    ROWS,
+from services.notifications.routing import EVENT_TYPES, KINDS, ROWS, matching_rows, route
+from services.notifications.routing_data import local_time
+from services.notifications.routing_model import (
     AddressRef,
     OnShiftRecipient,
     Party,
     RoleRecipient,
     Route,
     UserRecipient,
-    local_time,
-    matching_rows,
-    route,
 )
 from services.notifications.templates import LANGUAGES, default_catalogue
 
