@@ -11,7 +11,7 @@ from ukm.users.v1 import directory_pb2, events_pb2
 
 from services.kit.db import transaction
 from services.kit.errors import AlreadyExists, NotFound
-from services.users import addresses
+from services.users import address_levels
 from services.users import directory_models as t
 from services.users.directory_sql import (
     ALREADY,
@@ -37,7 +37,7 @@ class GrantStore:
         """Give `user_id` access to a whole (active) yard (and say so in an event)."""
         async with transaction(self.db.sessions) as session:
             yard = await get_row(session, YARD, yard_id)
-            addresses.check_parent_active("yard", yard_id, yard["active"])
+            address_levels.check_parent_active("yard", yard_id, yard["active"])
             stored = await session.execute(
                 insert(t.yard_grants)
                 .values(

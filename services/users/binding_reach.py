@@ -10,9 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.users import addresses
+from services.users import address_reach
 from services.users import directory_models as t
-from services.users.addresses import BindingStatus, BindingView
+from services.users.address_bindings import BindingStatus, BindingView
 from services.users.binding_store import binding_view
 from services.users.directory_sql import DirectoryDb, Row
 
@@ -63,39 +63,39 @@ class ReachStore:
     def __init__(self, db: DirectoryDb) -> None:
         self.db = db
 
-    async def resolve(self, user_id: str) -> addresses.Reach:
-        """What `user_id` may file requests for (see `addresses.reachable`)."""
+    async def resolve(self, user_id: str) -> address_reach.Reach:
+        """What `user_id` may file requests for (see `address_reach.reachable`)."""
         async with self.db.reader.connect() as connection:
             bound = await connection.execute(_BOUND, {"user_id": user_id})
             granted = await connection.execute(_GRANTED, {"user_id": user_id})
         return _reach(bound.mappings(), granted.mappings())
 
 
-def _reach(bound: Iterable[Row], granted: Iterable[Row]) -> addresses.Reach:
+def _reach(bound: Iterable[Row], granted: Iterable[Row]) -> address_reach.Reach:
     """The rules' verdict on approved bindings and granted yards (rows of `_BOUND`, `_GRANTED`)."""
-    yards: dict[str, addresses.YardFact] = {}
-    buildings: dict[str, addresses.BuildingFact] = {}
-    apartments: dict[str, addresses.ApartmentFact] = {}
+    yards: dict[str, address_reach.YardFact] = {}
+    buildings: dict[str, address_reach.BuildingFact] = {}
+    apartments: dict[str, address_reach.ApartmentFact] = {}
     bindings: list[BindingView] = []
     for r in bound:
         bindings.append(binding_view(r))
-        yards[r["yard_id"]] = addresses.YardFact(r["yard_id"], r["yard_name"], r["yard_active"])
-        buildings[r["building_id"]] = addresses.BuildingFact(
+        yards[r["yard_id"]] = address_reach.YardFact(r["yard_id"], r["yard_name"], r["yard_active"])
+        buildings[r["building_id"]] = address_reach.BuildingFact(
             r["building_id"], r["yard_id"], r["building_address"], r["building_active"]
         )
-        apartments[r["apartment_id"]] = addresses.ApartmentFact(
+        apartments[r["apartment_id"]] = address_reach.ApartmentFact(
             r["apartment_id"], r["building_id"], r["apartment_number"], r["apartment_active"]
         )
     grants: list[str] = []
     for r in granted:
         grants.append(r["yard_id"])
-        yards[r["yard_id"]] = addresses.YardFact(r["yard_id"], r["yard_name"], r["yard_active"])
+        yards[r["yard_id"]] = address_reach.YardFact(r["yard_id"], r["yard_name"], r["yard_active"])
         if r["building_id"] is not None:
-            buildings[r["building_id"]] = addresses.BuildingFact(
+            buildings[r["building_id"]] = address_reach.BuildingFact(
                 r["building_id"], r["yard_id"], r["building_address"], r["building_active"]
             )
-    facts = addresses.DirectoryFacts(yards, buildings, apartments)
-    return addresses.reachable(bindings, grants, facts)
+    facts = address_reach.DirectoryFacts(yards, buildings, apartments)
+    return address_reach.reachable(bindings, grants, facts)
 
 
 async def bindings_of(session: AsyncSession, user_id: str) -> list[dict[str, Any]]:
@@ -118,7 +118,7 @@ async def bindings_of(session: AsyncSession, user_id: str) -> list[dict[str, Any
             "kind": "apartment_binding",
             "id": r["id"],
             "apartment_id": r["apartment_id"],
-            "address": addresses.address_label(
+            "address": address_reach.address_label(
                 r["yard_name"], r["building_address"], r["apartment_number"]
             ),
             "status": r["status"],
@@ -135,7 +135,7 @@ async def bindings_of(session: AsyncSession, user_id: str) -> list[dict[str, Any
             "kind": "yard_grant",
             "id": r["id"],
             "yard_id": r["yard_id"],
-            "address": addresses.address_label(r["yard_name"]),
+            "address": address_reach.address_label(r["yard_name"]),
             "granted_at": r["created_at"].isoformat(),
         }
         for r in granted.mappings()

@@ -19,9 +19,10 @@ from ukm.users.v1 import directory_pb2, events_pb2
 
 from services.kit.db import transaction
 from services.kit.errors import NotFound
-from services.users import addresses
+from services.users import address_bindings
 from services.users import directory_models as t
-from services.users.addresses import BindingStatus, BindingView, Level
+from services.users.address_bindings import BindingStatus, BindingView
+from services.users.address_levels import Level
 from services.users.directory_sql import (
     APARTMENT,
     After,
@@ -51,7 +52,7 @@ class BindingStore:
         async with transaction(self.db.sessions) as session:
             mine = await _lock_bindings(session, user_id)
             apartment = await get_row(session, APARTMENT, apartment_id)
-            addresses.check_binding_request(
+            address_bindings.check_binding_request(
                 mine,
                 apartment_id,
                 apartment_in_use=apartment["active"]
@@ -89,7 +90,7 @@ class BindingStore:
             if user_id is None:
                 raise NotFound("apartment binding", binding_id)
             mine = {b.id: b for b in await _lock_bindings(session, user_id)}
-            status = addresses.decide_binding(
+            status = address_bindings.decide_binding(
                 mine[binding_id].status, approve=approve, reason=reason
             )
             [row] = await _set_decision(session, [binding_id], status, reason, decided_by, now)
@@ -277,10 +278,10 @@ async def _set_decision(
 
 
 async def _settle_primary(session: AsyncSession, user_id: str, wanted: str | None) -> None:
-    """Make the binding `addresses.choose_primary` picks the person's only primary one."""
+    """Make the binding `address_bindings.choose_primary` picks the person's only primary one."""
     rows = await session.execute(sa.select(t.bindings).where(t.bindings.c.user_id == user_id))
     mine = [binding_view(r) for r in rows.mappings()]
-    chosen = addresses.choose_primary(mine, wanted)
+    chosen = address_bindings.choose_primary(mine, wanted)
     if [b.id for b in mine if b.primary] == ([chosen] if chosen else []):
         return
     # Clear first: the unique index allows one primary per person at every statement.

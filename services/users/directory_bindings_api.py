@@ -16,7 +16,7 @@ from ukm.users.v1 import directory_service_pb2 as pb
 
 from services.kit.context import Caller, current_caller
 from services.kit.errors import PermissionDenied
-from services.users.addresses import BindingStatus
+from services.users.address_bindings import BindingStatus
 from services.users.binding_grants import grant_proto
 from services.users.binding_store import binding_proto
 from services.users.directory_paging_api import created_keyset, page

@@ -3,7 +3,7 @@
 They share `metadata` (schema `users`) with the people tables but have no foreign keys to them:
 user ids here are plain UUIDs, so the directory migrates and is tested on its own.
 
-Every name and number has a `*_key` twin (`services.users.addresses`) that the unique indexes
+Every name and number has a `*_key` twin (`services.users.address_text`) that the unique indexes
 and searches use, so "ЖК Светлый" and "жк  светлый" are one yard and "12А"/"12A" one flat.
 """
 
@@ -103,7 +103,7 @@ bindings = sa.Table(
         sa.ForeignKey(apartments.c.id, ondelete="RESTRICT"),
         nullable=False,
     ),
-    sa.Column("status", sa.Text, nullable=False),  # addresses.BindingStatus
+    sa.Column("status", sa.Text, nullable=False),  # address_bindings.BindingStatus
     sa.Column("is_primary", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("is_owner", sa.Boolean, nullable=False, server_default=sa.false()),
     # Asked for by the resident; applied when approved.

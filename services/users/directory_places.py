@@ -1,8 +1,8 @@
 """Persistence of the directory's places: yards, buildings, apartments (one by one or as a
 range), their listings, and purging guarded by everything that still references them.
 
-The rules are in `services.users.addresses`; this module loads the facts they need and applies
-their decisions, one transaction each.
+The rules are in the pure `services.users.address_*` modules; this one loads the facts they
+need and applies their decisions, one transaction each.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kit.db import transaction
 from services.kit.errors import AlreadyExists, FailedPrecondition
-from services.users import addresses
+from services.users import address_bindings, address_levels
 from services.users import directory_models as t
-from services.users.addresses import Level
+from services.users.address_levels import Level
 from services.users.directory_references import RequestReferences
 from services.users.directory_sql import (
     ALREADY,
@@ -82,7 +82,7 @@ class PlaceStore:
         """Insert the apartments `plan(building, existing numbers)` returns, all or none."""
         async with transaction(self.db.sessions) as session:
             building = await locked_row(session, BUILDING, building_id)
-            addresses.check_parent_active("building", building_id, building["active"])
+            address_levels.check_parent_active("building", building_id, building["active"])
             existing = await session.scalars(
                 sa.select(t.apartments.c.number).where(t.apartments.c.building_id == building_id)
             )
@@ -151,7 +151,7 @@ class PlaceStore:
         async with transaction(self.db.sessions) as session:
             _check_deactivated(kind, await locked_row(session, kind, object_id))
             references = await _local_references(session, level, object_id)
-            addresses.check_purge(level.value, object_id, {**references, "requests": requests})
+            address_levels.check_purge(level.value, object_id, {**references, "requests": requests})
             if level is Level.APARTMENT:
                 await session.execute(
                     sa.delete(t.bindings).where(t.bindings.c.apartment_id == object_id)
@@ -171,7 +171,7 @@ class PlaceStore:
         """A page in natural order; without `include_inactive`, only objects whose whole
         chain is active (what a resident may choose).
 
-        `search` is a key (`addresses.text_key` or `apartment_key`): a substring of yard
+        `search` is a key (`address_text.text_key` or `apartment_key`): a substring of yard
         names and building addresses, the start of apartment numbers.
         """
         kind = KINDS[level]
@@ -193,7 +193,7 @@ async def _parent(session: AsyncSession, kind: Kind, values: Mapping[str, Any]) 
     parent_kind = KINDS[kind.parent_level]
     # FOR SHARE: the parent cannot be purged or deactivated under the new child.
     parent = await locked_row(session, parent_kind, values[kind.parent.key], share=True)
-    addresses.check_parent_active(kind.parent_level.value, parent["id"], parent["active"])
+    address_levels.check_parent_active(kind.parent_level.value, parent["id"], parent["active"])
     return parent
 
 
@@ -221,7 +221,7 @@ async def _local_references(session: AsyncSession, level: Level, object_id: str)
         }
     if level is Level.BUILDING:
         return {"apartments": await count(t.apartments, t.apartments.c.building_id == object_id)}
-    open_statuses = [s.value for s in addresses.OPEN_STATUSES]
+    open_statuses = [s.value for s in address_bindings.OPEN_STATUSES]
     return {
         "bindings": await count(
             t.bindings,

@@ -16,8 +16,8 @@ from ukm.users.v1 import directory_service_pb2 as pb
 
 from services.kit.context import current_caller
 from services.kit.errors import InvalidArgument, PermissionDenied
-from services.users import addresses as rules
-from services.users.addresses import Level
+from services.users import address_numbers, address_ranges, address_text
+from services.users.address_levels import Level
 from services.users.directory_paging_api import page, parse_uuid
 from services.users.directory_sql import KINDS, After, Row
 from services.users.directory_store import DirectoryStore
@@ -81,7 +81,7 @@ class PlaceRpcs:
             request,
             Level.YARD,
             parent_id=None,
-            search=rules.text_key(request.query),
+            search=address_text.text_key(request.query),
             include_inactive=request.include_inactive,
             parsers=(str, parse_uuid),
         )
@@ -93,7 +93,7 @@ class PlaceRpcs:
         self, request: pb.CreateBuildingRequest, context: Context
     ) -> pb.CreateBuildingResponse:
         """A new building in an active yard."""
-        rules.check_building_size(request.entrances, request.floors)
+        address_numbers.check_building_size(request.entrances, request.floors)
         values = {
             "yard_id": request.yard_id,
             **_address(request.address),
@@ -144,7 +144,7 @@ class PlaceRpcs:
             request,
             Level.BUILDING,
             parent_id=request.yard_id or None,
-            search=rules.text_key(request.query),
+            search=address_text.text_key(request.query),
             include_inactive=request.include_inactive,
             parsers=(str, parse_uuid),
         )
@@ -179,14 +179,14 @@ class PlaceRpcs:
         self, request: pb.CreateApartmentRangeRequest, context: Context
     ) -> pb.CreateApartmentRangeResponse:
         """Apartments `first`..`last` at once, all or none."""
-        layout = rules.RangeLayout(
+        layout = address_ranges.RangeLayout(
             apartments_per_floor=request.apartments_per_floor or None,
             floors_per_entrance=request.floors_per_entrance or None,
         )
 
         def plan(building: Row, existing: list[str]) -> list[dict[str, Any]]:
-            shape = rules.BuildingShape(building["entrances"], building["floors"])
-            planned = rules.expand_range(
+            shape = address_ranges.BuildingShape(building["entrances"], building["floors"])
+            planned = address_ranges.expand_range(
                 request.first, request.last, building=shape, layout=layout, existing=existing
             )
             return [
@@ -246,7 +246,7 @@ class PlaceRpcs:
             request,
             Level.APARTMENT,
             parent_id=request.building_id,
-            search=rules.apartment_key(request.query),
+            search=address_text.apartment_key(request.query),
             include_inactive=request.include_inactive,
             parsers=(int, str, parse_uuid),
         )
@@ -334,7 +334,7 @@ def apartment_proto(row: Row) -> directory_pb2.Apartment:
         entrance=row["entrance"] or 0,
         floor=row["floor"] or 0,
         rooms=row["rooms"] or 0,
-        area_m2=rules.format_area(row["area_dm2"]) if row["area_dm2"] else "",
+        area_m2=address_numbers.format_area(row["area_dm2"]) if row["area_dm2"] else "",
         active=row["active"],
     )
     _stamp(message, row)
@@ -354,43 +354,45 @@ def _stamp(message: Any, row: Row) -> None:
 
 
 def _name(text: str) -> dict[str, Any]:
-    name = rules.clean_text(text)
+    name = address_text.clean_text(text)
     if len(name) < 2:
         raise InvalidArgument.field("name", "must have at least 2 characters besides spaces")
-    return {"name": name, "name_key": rules.text_key(name)}
+    return {"name": name, "name_key": address_text.text_key(name)}
 
 
 def _address(text: str) -> dict[str, Any]:
-    address = rules.clean_text(text)
+    address = address_text.clean_text(text)
     if len(address) < 3:
         raise InvalidArgument.field("address", "must have at least 3 characters besides spaces")
-    return {"address": address, "address_key": rules.text_key(address)}
+    return {"address": address, "address_key": address_text.text_key(address)}
 
 
 def _number(text: str) -> dict[str, Any]:
-    number = rules.apartment_number(text)
+    number = address_text.apartment_number(text)
     return {
         "number": number,
-        "number_key": rules.apartment_key(number),
-        "number_order": rules.number_order(number),
+        "number_key": address_text.apartment_key(number),
+        "number_order": address_text.number_order(number),
     }
 
 
 def _point(location: pb.GeoPointInput) -> dict[str, int]:
-    point = rules.check_point(rules.GeoPoint(location.latitude_e6, location.longitude_e6))
+    point = address_numbers.check_point(
+        address_numbers.GeoPoint(location.latitude_e6, location.longitude_e6)
+    )
     return {"latitude_e6": point.latitude_e6, "longitude_e6": point.longitude_e6}
 
 
 def _area(text: str) -> int | None:
-    return rules.parse_area(text, "area_m2") if text else None
+    return address_numbers.parse_area(text, "area_m2") if text else None
 
 
 def _check_placement(apartment: dict[str, Any], building: Row) -> None:
-    rules.check_placement(
+    address_numbers.check_placement(
         apartment["entrance"],
         apartment["floor"],
         entrances=building["entrances"],
         floors=building["floors"],
     )
     if apartment["rooms"] is not None:
-        rules.check_rooms(apartment["rooms"])
+        address_numbers.check_rooms(apartment["rooms"])

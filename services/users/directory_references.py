@@ -11,7 +11,7 @@ from ukm.requests.v1 import requests_service_pb2, requests_service_pb2_grpc
 
 from services.kit.channels import MeshChannels
 from services.kit.errors import Unavailable
-from services.users.addresses import Level
+from services.users.address_levels import Level
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from services.kit.outbox import enqueue
 from services.kit.telemetry import current_traceparent
 from services.users import directory_models as t
 from services.users import models
-from services.users.addresses import Level
+from services.users.address_levels import Level
 
 Row = sa.RowMapping
 # The keyset of a listing: the sort-key values of the last row of the previous page.

@@ -9,37 +9,34 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from services.kit.errors import AlreadyExists, FailedPrecondition, InvalidArgument
-from services.users.addresses import (
-    MAX_ENTRANCES,
+from services.users.address_bindings import (
     MAX_PENDING_BINDINGS,
-    MAX_RANGE,
-    ApartmentFact,
     BindingStatus,
     BindingView,
-    BuildingFact,
-    BuildingShape,
-    DirectoryFacts,
+    check_binding_request,
+    choose_primary,
+    decide_binding,
+)
+from services.users.address_levels import Level, check_parent_active, check_purge
+from services.users.address_numbers import (
+    MAX_ENTRANCES,
     GeoPoint,
-    Level,
-    RangeLayout,
+    check_placement,
+    check_point,
+    format_area,
+    parse_area,
+)
+from services.users.address_ranges import MAX_RANGE, BuildingShape, RangeLayout, expand_range
+from services.users.address_reach import (
+    ApartmentFact,
+    BuildingFact,
+    DirectoryFacts,
     Reach,
     Via,
     YardFact,
-    apartment_key,
-    apartment_number,
-    check_binding_request,
-    check_parent_active,
-    check_placement,
-    check_point,
-    check_purge,
-    choose_primary,
-    decide_binding,
-    expand_range,
-    format_area,
-    parse_area,
     reachable,
-    text_key,
 )
+from services.users.address_text import apartment_key, apartment_number, text_key
 
 T0 = datetime(2025, 11, 25, 9, 0, tzinfo=UTC)
 TALL = BuildingShape(entrances=10, floors=20)

@@ -29,14 +29,10 @@ from services.kit.errors import AlreadyExists, FailedPrecondition, NotFound, Una
 from services.kit.server import Server
 from services.kit.settings import Settings
 from services.users import directory_models, models
-from services.users.addresses import (
-    BindingStatus,
-    Level,
-    Via,
-    apartment_key,
-    number_order,
-    text_key,
-)
+from services.users.address_bindings import BindingStatus
+from services.users.address_levels import Level
+from services.users.address_reach import Via
+from services.users.address_text import apartment_key, number_order, text_key
 from services.users.binding_reach import bindings_of
 from services.users.binding_store import approve_pending_bindings
 from services.users.directory_references import MeshRequestReferences
