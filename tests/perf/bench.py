@@ -3,9 +3,10 @@
     python -m tests.perf.bench [--quick] [--client auto|h2load|python] [--no-install]
                                [--profile] [--output PATH]
 
-It starts its own stack (see tests/perf/stack.py: auth, users and requests as processes behind
-Envoy with `jwt_authn`), signs a manager in for real (password + TOTP through the edge), then,
-with 64 calls in flight through Envoy's plaintext edge listener (h2c) to the mTLS upstream:
+It starts its own stack (see tests/perf/stack.py: every service of the topology as a process
+behind Envoy with `jwt_authn`), signs a manager in for real (password + TOTP through the edge),
+then, with 64 calls in flight through Envoy's plaintext edge listener (h2c) to the mTLS
+upstream:
 
 - baseline: `grpc.health.v1.Health/Check` (the cheapest call the service answers; public);
 - `GetRequest` of an existing request and `CreateRequest` (each call files a new request), both
@@ -16,10 +17,13 @@ with 64 calls in flight through Envoy's plaintext edge listener (h2c) to the mTL
 each warmed up once, then measured in rounds (the four interleaved, the two GetRequest runs
 taking turns at going first, so that drift touches all alike); the medians and the ratios are
 reported. Then `Login` latency of a password-only account with the auth process pinned to one
-CPU, and the outbox → JetStream lag under a steady, paced create load. Figures are printed
-with the targets (PASS/MISS) and written as JSON; nothing about speed is asserted. The exit
-status is 0 unless something is broken (a failed call, a lost event, a component that does
-not start).
+CPU, and the outbox → JetStream lag under a steady, paced create load. The request
+lifecycle's benchmarks (tests/perf/lifecycle.py) bracket these: first 100 000 generated
+requests go into the database and `ListRequests` is timed per filter combination on them;
+after the mesh's figures, `Transition` throughput against `GetRequest`; last, the SLA
+scheduler catching up 10 000 due clocks. Figures are printed with the targets (PASS/MISS)
+and written as JSON; nothing about speed is asserted. The exit status is 0 unless something
+is broken (a failed call, a lost event, a component that does not start).
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from mesh.process import ProcessFailed
 from tests.perf.load import BenchError
 from tests.perf.measure import Bench, Config, Say
 from tests.perf.report import table, write_json
+from tests.perf.report_lifecycle import lifecycle_table
 from tests.perf.stack import ROOT, BenchStack
 
 RESULTS = ROOT / ".ukm" / "bench" / "latest.json"
@@ -57,6 +62,11 @@ QUICK = Config(
     token_margin=3600.0,
     lag_rate=50.0,
     lag_seconds=1.5,
+    transitions=64,
+    dataset=3_000,
+    list_calls=10,
+    list_warmup=2,
+    due_clocks=1_000,
     install=False,
     check_fallback=True,
     quick=True,
@@ -102,6 +112,8 @@ def run(
         stack.stop(keep_workdir=keep)
     say("")
     say(table(report))
+    say("")
+    say(lifecycle_table(report))
     write_json(report, output)
     say(f"\nfigures written to {output}")
     return report

@@ -1,10 +1,14 @@
 """Outbox → JetStream lag under a steady, paced create load.
 
 A paced client files requests through Envoy at a fixed rate (open loop: a slow answer does not
-delay the next call); a core NATS subscription on `ukm.requests.>` notes when each event
-arrives. Lag = arrival − `Envelope.time`, which the service sets when it writes the outbox row
-inside the create's transaction, so it covers commit, NOTIFY, the relay's read and its publish.
-Events are matched to the calls by request number (the envelope's subject).
+delay the next call); a core NATS subscription on the `RequestCreated` subject notes when each
+such event arrives. Lag = arrival − `Envelope.time`, which the service sets when it writes the
+outbox row inside the create's transaction, so it covers commit, NOTIFY, the relay's read and
+its publish. Events are matched to the calls by request number (the envelope's subject).
+
+Filing publishes two events (`RequestCreated`, then `RequestAssigned`: the request goes to its
+category's pool in the same transaction); only the first is timed, so that each request has
+exactly one lag and a later event of the same request never overwrites it.
 """
 
 from __future__ import annotations
@@ -17,12 +21,14 @@ from dataclasses import dataclass
 import grpc
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
+from ukm.requests.v1 import events_pb2
 from ukm.requests.v1 import requests_service_pb2 as pb
 
-from services.kit.envelope import Envelope
+from services.kit.envelope import Envelope, event_subject
 from tests.perf.load import BenchError, Target, percentile
 
-EVENT_SUBJECTS = "ukm.requests.>"
+CREATED_SUBJECT = event_subject("requests", events_pb2.RequestCreated)
+CREATED_TYPE = events_pb2.RequestCreated.DESCRIPTOR.full_name
 
 
 @dataclass(frozen=True)
@@ -64,13 +70,15 @@ async def measure_lag(
     async def on_event(msg: Msg) -> None:
         now = time.time()
         envelope = Envelope.FromString(msg.data)
+        if envelope.type != CREATED_TYPE:
+            return
         arrivals[envelope.subject] = now - envelope.time.ToNanoseconds() / 1e9
         if waiting is not None:
             waiting.discard(envelope.subject)
             if not waiting:
                 all_arrived.set()
 
-    subscription = await nc.subscribe(EVENT_SUBJECTS, cb=on_event)
+    subscription = await nc.subscribe(CREATED_SUBJECT, cb=on_event)
     await nc.flush()
     channel = grpc.aio.insecure_channel(address)
     try:

@@ -1,4 +1,5 @@
-"""The measurements of `make bench`, against a running stack (tests/perf/stack.py)."""
+"""The measurements of `make bench`, against a running stack (tests/perf/stack.py): the mesh's
+figures here, the request lifecycle's in tests/perf/lifecycle.py."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import asyncio
 import os
 import platform
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from tests.perf import profile
 from tests.perf.access_log import AccessLog
 from tests.perf.cpu import CLIENT, OTHER, CpuSnapshot
 from tests.perf.lag import measure_lag
+from tests.perf.lifecycle import Lifecycle
 from tests.perf.load import (
     BenchError,
     H2LoadClient,
@@ -47,6 +49,9 @@ from tests.requests.factories import create_request
 
 Say = Callable[[str], None]
 IDENTITY_SERVICES = ("auth", "users")
+# Filing publishes RequestCreated and RequestAssigned (the new request goes to its category's
+# pool in the same transaction).
+EVENTS_PER_CREATE = 2
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,14 @@ class Config:
     token_margin: float = 300.0
     lag_rate: float = 200.0
     lag_seconds: float = 10.0
+    # The lifecycle (tests/perf/lifecycle.py): requests reassigned per Transition run (taken
+    # from those the create runs filed), the generated data set ListRequests pages through,
+    # timed calls per filter combination, and the due clocks the SLA scheduler catches up.
+    transitions: int = 2_000
+    dataset: int = 100_000
+    list_calls: int = 200
+    list_warmup: int = 5
+    due_clocks: int = 10_000
     client: str = "auto"  # auto (h2load, else Python), h2load, python
     install: bool = True  # apt-get install nghttp2-client when h2load is missing
     profile: bool = False
@@ -108,10 +121,13 @@ class Bench:
         self.created = 0  # requests filed so far (each one an event)
         self.loadavg = os.getloadavg()
         self.drains: list[float] = []
+        self.h2load: str | None = None  # the binary, once `clients()` found it
+        self.lifecycle = Lifecycle(self)
 
     async def close(self) -> None:
-        """Release the manager's channel."""
+        """Release the manager's channel and the lifecycle's database connections."""
         await self.session.close()
+        await self.lifecycle.close()
 
     def clients(self) -> dict[str, LoadClient]:
         """A load client per edge: h2load if wanted and available, else the Python client."""
@@ -123,6 +139,7 @@ class Bench:
                 raise BenchError("h2load was asked for but is not available")
         if binary is None:
             self.say("  ! using the Python load client: it competes for the CPU, figures are low")
+        self.h2load = binary
         clients: dict[str, LoadClient] = {}
         for route in (self.main, self.open):
             if binary is None:
@@ -153,34 +170,43 @@ class Bench:
         """One run, checked call by call in Envoy's access log, with its CPU by component."""
         route = self.routes[target.name]
         target = await self.signed(target)
-        groups = self.stack.process_groups()
-        before = CpuSnapshot.take(groups)
-        result = await client.run(target, count)
-        spent = before.until(CpuSnapshot.take(groups))
-        other = spent.pop(OTHER)
-        result = replace(
-            result,
-            cpu_us={name: seconds / count * 1e6 for name, seconds in _components(spent, route)},
-            other_cores=other / result.seconds if result.seconds > 0 else 0.0,
-        )
+        result = await self.with_cpu(route, count, lambda: client.run(target, count))
         await route.log.expect(target.path, count)
         if target.name == CREATE:
             self.created += count
             self.drains.append(await self.wait_for_events())
         return result
 
+    async def with_cpu(
+        self, route: Route, count: int, run: Callable[[], Awaitable[LoadResult]]
+    ) -> LoadResult:
+        """`run()`'s result with the CPU per call of each component, and the cores other
+        processes took meanwhile."""
+        groups = self.stack.process_groups()
+        before = CpuSnapshot.take(groups)
+        result = await run()
+        spent = before.until(CpuSnapshot.take(groups))
+        other = spent.pop(OTHER)
+        return replace(
+            result,
+            cpu_us={name: seconds / count * 1e6 for name, seconds in _components(spent, route)},
+            other_cores=other / result.seconds if result.seconds > 0 else 0.0,
+        )
+
     async def wait_for_events(self, within: float = 120.0) -> float:
-        """Wait until the stream holds an event per request filed; returns the seconds waited.
+        """Wait until the stream holds the events of every request filed; returns the seconds
+        waited.
 
         Also keeps the relay's catching up out of the next run's figures."""
         js = self.nc.jetstream()
+        expected = self.created * EVENTS_PER_CREATE
         started = time.monotonic()
         while True:
             stored = (await js.stream_info(self.stack.stream)).state.messages
-            if stored >= self.created:
+            if stored >= expected:
                 return time.monotonic() - started
             if time.monotonic() - started > within:
-                raise BenchError(f"only {stored} of {self.created} events reached JetStream")
+                raise BenchError(f"only {stored} of {expected} events reached JetStream")
             await asyncio.sleep(0.02)
 
     def targets(self, number: str) -> dict[str, Target]:
@@ -213,6 +239,7 @@ class Bench:
             f"  · verified: Health SERVING, CreateRequest → {number}, GetRequest OK with the "
             "manager's token and refused without one; pre-verified GetRequest OK"
         )
+        await self.lifecycle.listing()
         targets = self.targets(number)
         counts = {
             BASELINE: config.requests,
@@ -257,6 +284,9 @@ class Bench:
             seconds=config.lag_seconds,
         )
         await self.main.log.expect(targets[CREATE].path, lag.creates)
+        await self.lifecycle.workflow()
+        lifecycle = self.lifecycle.results()
+        extra.update(lifecycle.as_dict())
         extra["token_renewals"] = self.session.renewals
         return build_report(
             meta=self.meta(client_of[BASELINE].name, counts),
@@ -264,6 +294,7 @@ class Bench:
             login=login,
             lag=lag,
             drains=drains,
+            more_figures=lifecycle.figures(),
             extra=extra,
         )
 
@@ -353,13 +384,15 @@ def round_order(round_no: int) -> tuple[str, ...]:
 
 def _components(spent: dict[str, float], route: Route) -> list[tuple[str, float]]:
     """CPU seconds of a run by the report's components: the requests service and the Envoy on
-    the run's route, the infrastructure, the identity services and the client. The other
-    route's idle twins and Redis are left out."""
+    the run's route, the infrastructure, the identity services, the shifts service (who is on
+    duty, asked by workflow steps) and the client. The other route's idle twins and Redis are
+    left out."""
     return [
         ("service", spent.get(route.service, 0.0)),
         ("envoy", spent.get(route.envoy, 0.0)),
         ("postgres", spent.get("postgres", 0.0)),
         ("nats", spent.get("nats", 0.0)),
         ("identity", sum(spent.get(name, 0.0) for name in IDENTITY_SERVICES)),
+        ("shifts", spent.get("shifts", 0.0)),
         (CLIENT, spent[CLIENT]),
     ]

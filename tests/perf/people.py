@@ -1,10 +1,11 @@
 """The bench's people: made by the operator bootstrap, then signed in through Envoy's edge.
 
-Two accounts: a manager (staff, so password + TOTP), whose access token every measured
-`GetRequest`/`CreateRequest` carries, and a resident without a second factor, whose `Login` is
-timed (it is the Argon2id-bound call). They are created the way `ukm seed` creates demo people
-(the first manager cannot be approved by anyone); everything after that is the public API.
-Tokens and the password never reach the output.
+A manager (staff, so password + TOTP), whose access token every measured call carries; a
+resident without a second factor, whose `Login` is timed (it is the Argon2id-bound call); and
+two executors (universal), whom the `Transition` runs assign requests to, after they went on
+duty themselves (`StartShift`). They are created the way `ukm seed` creates demo people (the
+first manager cannot be approved by anyone); everything after that is the public API. Tokens
+and the password never reach the output.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from datetime import UTC, datetime
 import grpc
 from ukm.auth.v1 import auth_service_pb2 as auth_pb
 from ukm.auth.v1 import auth_service_pb2_grpc as auth_rpc
+from ukm.shifts.v1 import shifts_service_pb2 as shifts_pb
+from ukm.shifts.v1 import shifts_service_pb2_grpc as shifts_rpc
 
 from services.auth import totp
 from services.auth.bootstrap import ensure_account
@@ -37,6 +40,7 @@ class Account:
     email: str
     role: str
     totp_secret: str | None  # staff only
+    specialisations: tuple[str, ...] = ()  # executors only
 
 
 @dataclass(frozen=True)
@@ -45,32 +49,45 @@ class BenchPeople:
 
     manager: Account
     resident: Account
+    executors: tuple[Account, Account]
 
     @classmethod
     def new(cls) -> BenchPeople:
         """Fresh ids (chosen before the stack starts: the pre-verified service needs the
         manager's id)."""
-        manager_id, resident_id = str(uuid.uuid4()), str(uuid.uuid4())
         return cls(
-            manager=Account(
-                manager_id,
-                f"bench-manager-{manager_id[:8]}@example.uz",
-                "manager",
-                totp.generate_secret(),
-            ),
-            resident=Account(
-                resident_id, f"bench-resident-{resident_id[:8]}@example.uz", "applicant", None
-            ),
+            manager=_staff("manager"),
+            resident=_account("resident", "applicant", None),
+            executors=(_staff("executor"), _staff("executor")),
         )
+
+    @property
+    def everyone(self) -> tuple[Account, ...]:
+        """Every account, the manager first."""
+        return (self.manager, self.resident, *self.executors)
+
+
+def _account(
+    label: str, role: str, totp_secret: str | None, specialisations: tuple[str, ...] = ()
+) -> Account:
+    user_id = str(uuid.uuid4())
+    email = f"bench-{label}-{user_id[:8]}@example.uz"
+    return Account(user_id, email, role, totp_secret, specialisations)
+
+
+def _staff(role: str) -> Account:
+    """Staff sign in with a second factor; executors can do any work (`universal`)."""
+    skills = ("universal",) if role == "executor" else ()
+    return _account(role, role, totp.generate_secret(), skills)
 
 
 async def bootstrap(people: BenchPeople, *, database_url: str, data_keys: str) -> None:
-    """Create both people (approved) and their accounts, as the operator bootstrap does."""
+    """Create the people (approved) and their accounts, as the operator bootstrap does."""
     keyring = Keyring.parse(data_keys)
     engine = create_engine(database_url, pool_size=1)
     now = datetime.now(UTC)
     try:
-        for account in (people.manager, people.resident):
+        for account in people.everyone:
             await ensure_person(
                 engine,
                 keyring,
@@ -78,6 +95,7 @@ async def bootstrap(people: BenchPeople, *, database_url: str, data_keys: str) -
                 full_name=f"Bench {account.role.title()}",
                 email=account.email,
                 roles=[account.role],
+                specializations=account.specialisations,
                 now=now,
             )
             await ensure_account(
@@ -111,6 +129,17 @@ async def log_in(auth: auth_rpc.AuthServiceStub, account: Account) -> auth_pb.To
     )
     second: auth_pb.TokenPair = verified.tokens
     return second
+
+
+async def go_on_duty(edge_address: str, executor: Account) -> None:
+    """The executor signs in and takes a shift now (universal: no focus), through the edge."""
+    async with grpc.aio.insecure_channel(edge_address) as channel:
+        tokens = await log_in(auth_rpc.AuthServiceStub(channel), executor)
+        await shifts_rpc.ShiftServiceStub(channel).StartShift(
+            shifts_pb.StartShiftRequest(),
+            timeout=30,
+            metadata=(("authorization", f"Bearer {tokens.access_token}"),),
+        )
 
 
 class ManagerSession:

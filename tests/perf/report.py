@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,13 +57,21 @@ GOALS = (
     Goal("GetRequest with token checks / pre-verified QPS", "identity_ratio", at_least=0.9),
     Goal("Login p95 ms, auth on one core", "login_p95_ms", at_most=250.0),
     Goal("event lag p99 ms at 200 creates/s", "lag_p99_ms", at_most=100.0),
+    # The request lifecycle (tests/perf/lifecycle.py).
+    Goal("Transition / GetRequest QPS", "transition_ratio", at_least=0.4),
+    Goal("ListRequests p95 ms, slowest filter combination", "list_p95_ms", at_most=50.0),
+    Goal(
+        "SLA scheduler catch-up s of the due clocks (10 000 in a full run)",
+        "sla_catch_up_s",
+        at_most=10.0,
+    ),
 )
 
 
 # CPU per call: the requests service and the Envoy that served the call, the infrastructure,
-# the identity services (auth + users: nothing per call once tokens are verified) and the
-# load client.
-COMPONENTS = ("service", "envoy", "postgres", "nats", "identity", "client")
+# the identity services (auth + users: nothing per call once tokens are verified), the shifts
+# service (asked who is on duty by workflow steps) and the load client.
+COMPONENTS = ("service", "envoy", "postgres", "nats", "identity", "shifts", "client")
 
 
 def median_result(runs: Sequence[LoadResult]) -> dict[str, Any]:
@@ -88,9 +96,12 @@ def build_report(
     login: LoginResult,
     lag: LagResult,
     drains: list[float],
+    more_figures: Mapping[str, float] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Everything measured, as one JSON-friendly dict (figures rounded)."""
+    """Everything measured, as one JSON-friendly dict (figures rounded). `more_figures` are
+    the values of goals measured elsewhere (the lifecycle's); a goal without a value is left
+    out of the targets."""
     medians = {name: median_result(results) for name, results in runs.items()}
     base = medians[BASELINE]["qps"]
     ratios = {name: medians[name]["qps"] / base for name in (GET, GET_PREVERIFIED, CREATE)}
@@ -111,6 +122,7 @@ def build_report(
         "identity_ratio": identity_ratio,
         "login_p95_ms": login.p95_ms,
         "lag_p99_ms": lag.lag_p99_ms,
+        **(more_figures or {}),
     }
     report: dict[str, Any] = _rounded(
         {
@@ -145,6 +157,7 @@ def build_report(
                     "result": goal.verdict(figures[goal.figure]),
                 }
                 for goal in GOALS
+                if goal.figure in figures
             ],
             **(extra or {}),
         }

@@ -2,10 +2,11 @@
 
 Production shapes throughout: durable PostgreSQL (fsync on), Redis, NATS JetStream on file
 storage, the mesh PKI, migrations and streams as `ukm up` creates them, every service of the
-topology (auth, users, requests) as its own process (`ukm serve <name>`, exactly what a
-container runs, with the environment `ukm up` gives it) calling the others through Envoy's mesh
-listener, and Envoy rendered from a copy of the topology, with `jwt_authn` on its edge. The
-bench's people are made by the operator bootstrap before the services start.
+topology (auth, users, requests, shifts: whatever mesh/topology.yaml lists) as its own process
+(`ukm serve <name>`, exactly what a container runs, with the environment `ukm up` gives it)
+calling the others through Envoy's mesh listener, and Envoy rendered from a copy of the
+topology, with `jwt_authn` on its edge. The bench's people are made by the operator bootstrap
+before the services start.
 
 Beside it, for the identity baseline: the pre-verified requests service (tests/perf/
 preverified.py) behind a second Envoy whose edge has no token checks (tests/perf/open_edge.py),
@@ -94,7 +95,7 @@ class Ports:
 
 
 class BenchStack:
-    """Infrastructure, the three services and Envoy, plus the identity baseline."""
+    """Infrastructure, every service of the topology and Envoy, plus the identity baseline."""
 
     def __init__(self, workdir: Path | None = None) -> None:
         # Not under pytest's temporary root: PostgreSQL runs as another user when we are root.
@@ -105,6 +106,8 @@ class BenchStack:
         self.topology: Topology | None = None
         self.processes: dict[str, ManagedProcess] = {}
         self.nats_url = ""
+        # The bench writes its large data sets straight into the database (tests/perf/bulk.py).
+        self.database_url = ""
         self._parts: list[tuple[str, _Stoppable]] = []
 
     @property
@@ -152,6 +155,7 @@ class BenchStack:
         self._parts.append(("nats", nats))
         nats.start()
         self.nats_url = nats.url
+        self.database_url = postgres.url
         urls = {"database": postgres.url, "redis": redis.url, "nats": nats.url}
         say("  · migrations, streams, the bench's people (operator bootstrap)")
         prepare(topology, database_url=postgres.url, nats_url=nats.url)

@@ -1,8 +1,10 @@
 """The benchmark machinery works end to end (tiny counts; nothing about speed is asserted).
 
-The bench runs as the command `make bench` runs, in a subprocess: its own stack (auth, users,
-requests, Envoy with token checks, and the pre-verified requests service behind an Envoy
-without them), every measurement, the table and the JSON, and it must leave no process behind.
+The bench runs as the command `make bench` runs, in a subprocess: its own stack (every service
+of the topology, Envoy with token checks, and the pre-verified requests service behind an Envoy
+without them), every measurement (the lifecycle's on small counts: a few dozen Transition
+calls, 3 000 generated requests, 1 000 due clocks), the table and the JSON, and it must leave
+no process behind.
 It uses h2load when installed (never installing it here) and the Python client otherwise; the
 quick run also exercises the Python client once either way, so the fallback path is always
 covered. The pieces with logic of their own are checked on their own too.
@@ -38,6 +40,17 @@ from tests.perf.preverified import AllowEverything, PreverifiedAuthenticator, ma
 from tests.perf.stack import DESCRIPTOR, ROOT
 
 MEASURED = ("baseline", "get", "get_preverified", "create")
+LISTING_CASES = {
+    "newest",
+    "status_category",
+    "executor",
+    "yard",
+    "yard_open",
+    "sla_warning",
+    "sla_breached",
+    "text_common",
+    "text_rare",
+}
 
 H2LOAD_SUMMARY = """
 finished in 1.02s, 4893.21 req/s, 1.23MB/s
@@ -145,7 +158,8 @@ async def test_the_access_log_check_counts_only_the_edge_and_the_paths_asked(
         await log.expect("/a/Get", 1, within=0.5)
 
 
-@pytest.mark.timeout(120)
+# A quick run takes 30–60 s on two busy cores; the margin is for a machine shared with others.
+@pytest.mark.timeout(180)
 def test_quick_bench_runs_end_to_end(tmp_path: Path) -> None:
     output = tmp_path / "latest.json"
     result = subprocess.run(
@@ -153,11 +167,12 @@ def test_quick_bench_runs_end_to_end(tmp_path: Path) -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=110,
+        timeout=170,
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "event lag" in result.stdout or "JetStream lag" in result.stdout
+    assert "Transition / GetRequest" in result.stdout and "SLA scheduler" in result.stdout
     report = json.loads(output.read_text())
 
     assert report["client"] in ("h2load", "python")
@@ -191,10 +206,46 @@ def test_quick_bench_runs_end_to_end(tmp_path: Path) -> None:
         "identity_ratio",
         "login_p95_ms",
         "lag_p99_ms",
+        "transition_ratio",
+        "list_p95_ms",
+        "sla_catch_up_s",
     }
     assert all(t["result"] in ("PASS", "MISS") for t in report["targets"])
     assert report["python_client_baseline"]["qps"] > 0
     assert report["token_renewals"] > 0  # the quick run renews before every signed run
+    _check_lifecycle(report)
 
     assert _processes_mentioning(report["workdir"]) == []
     assert not Path(report["workdir"]).exists()
+
+
+def _check_lifecycle(report: dict[str, Any]) -> None:
+    """The lifecycle's sections: every run complete, every figure a number where it belongs."""
+    transition = report["transition"]
+    assert transition["protocol"] in ("rest", "grpc")
+    assert len(transition["per_round"]) == report["rounds"]
+    assert _number(transition["ratio"]) and transition["ratio"] > 0
+    for name in ("get_spread", "transition"):
+        runs = transition["throughput"][name]["runs"]
+        assert len(runs) == report["rounds"]
+        assert all(run["requests"] == transition["requests_per_run"] > 0 for run in runs)
+        assert all(run["qps"] > 0 and run["p99_ms"] >= run["p50_ms"] > 0 for run in runs)
+    assert transition["first_assignment"]["requests"] == transition["requests_per_run"]
+    # Drained after the warm-up's Transition run and after each round's.
+    assert len(transition["outbox_drain_seconds"]) == report["rounds"] + 1
+    # The Python client's spread runs work too (it is the fallback when h2load is missing).
+    assert transition["protocol"] == "grpc" or transition["python_client_get"]["qps"] > 0
+
+    assert report["dataset"]["requests"] > 0
+    listing = report["listing"]
+    assert {case["name"] for case in listing} == LISTING_CASES
+    for case in listing:
+        assert case["calls"] > 0 and 0 < case["p50_ms"] <= case["p95_ms"] <= case["max_ms"]
+        assert case["page_rows"] == min(20, case["matching"])
+    newest = next(case for case in listing if case["name"] == "newest")
+    assert newest["matching"] > report["dataset"]["requests"]  # the generated and the bench's
+
+    catch_up = report["sla_catch_up"]
+    assert catch_up["clocks"] > 0 and catch_up["due_at_landing"] >= 0
+    assert all(_number(catch_up[k]) for k in ("catch_up_s", "published_s", "noticed_after_s"))
+    assert catch_up["catch_up_s"] > 0 and catch_up["alerts_per_s"] > 0
