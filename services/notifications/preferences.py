@@ -16,11 +16,10 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from services.kit.errors import FieldViolation, InvalidArgument
+from services.kit.timezone import BUSINESS_TZ
 
-BUSINESS_TZ = ZoneInfo("Asia/Tashkent")
 LANGUAGES = ("ru", "uz", "en")
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -23,9 +22,8 @@ from ukm.users.v1 import events_pb2 as user_events
 from ukm.users.v1 import verification_service_pb2
 
 from services.kit.enums import EnumKeys
+from services.kit.timezone import BUSINESS_TZ
 from services.notifications.routing_model import Value
-
-BUSINESS_TZ = ZoneInfo("Asia/Tashkent")
 
 CATEGORY = EnumKeys(request_pb2.Category.DESCRIPTOR)
 URGENCY = EnumKeys(request_pb2.Urgency.DESCRIPTOR)

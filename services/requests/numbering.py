@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-BUSINESS_TZ = ZoneInfo("Asia/Tashkent")
+from services.kit.timezone import BUSINESS_TZ
+
 _NUMBER = re.compile(r"^(\d{2})(\d{2})(\d{2})-(\d{3,})$")
 
 

@@ -30,7 +30,7 @@ from services.auth.settings import AuthSettings
 from services.kit.server import Server
 from services.kit.status import details_of
 from tests.support.clock import Clock
-from tests.support.identity import Person, person, test_issuer
+from tests.support.identity import as_, person
 from tests.support.services import direct_channel, running_service, service_settings
 
 PASSWORD = "a long and quiet river 42"
@@ -135,28 +135,9 @@ class AuthService:
         return payload
 
 
-def as_(who: Person) -> tuple[tuple[str, str], ...]:
-    """Call metadata acting for a test-issuer person."""
-    return test_issuer().metadata(who)
-
-
 def bearer(access_token: str) -> tuple[tuple[str, str], ...]:
     """Call metadata carrying a token the auth service issued."""
     return (("authorization", f"Bearer {access_token}"),)
-
-
-def code_of(error: grpc.aio.AioRpcError) -> grpc.StatusCode:
-    """The status code of a failed call (typed shorthand)."""
-    code: grpc.StatusCode = error.code()
-    return code
-
-
-def reason_of(error: grpc.aio.AioRpcError) -> str:
-    """The `ErrorInfo.reason` of a refused call ("" if it carries none)."""
-    for detail in details_of(error):
-        if isinstance(detail, error_details_pb2.ErrorInfo):
-            return str(detail.reason)
-    return ""
 
 
 def retry_after_of(error: grpc.aio.AioRpcError) -> float:

@@ -6,8 +6,9 @@ import grpc
 import pytest
 from ukm.auth.v1 import auth_service_pb2 as pb
 
-from tests.auth.conftest import ADMIN, PASSWORD, AuthService, as_, code_of
-from tests.support.identity import person
+from tests.auth.conftest import ADMIN, PASSWORD, AuthService
+from tests.support.identity import as_, person
+from tests.support.rpc import code_of
 
 EMAIL = "resident@example.uz"
 K = pb.AuthEventKind

@@ -14,9 +14,10 @@ import pytest
 from ukm.auth.v1 import auth_service_pb2 as pb
 
 from services.auth import totp
-from tests.auth.conftest import AuthService, bearer, code_of, reason_of
+from tests.auth.conftest import AuthService, bearer
 from tests.support.db import rows
 from tests.support.oidc_provider import LocalOidcProvider, OidcTestUser, running_oidc_provider
+from tests.support.rpc import code_of, reason_of
 
 CALLBACK = "https://ukm.local/auth/oidc/callback"
 SECRET = "provider-issued-client-secret"

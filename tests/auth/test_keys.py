@@ -13,9 +13,10 @@ from ukm.auth.v1 import auth_service_pb2 as pb
 from services.auth import housekeeping
 from services.auth.app import build_deps
 from services.kit.db import create_engine
-from tests.auth.conftest import ADMIN, AuthService, as_, bearer, code_of
+from tests.auth.conftest import ADMIN, AuthService, bearer
 from tests.support.db import scalar
-from tests.support.identity import person
+from tests.support.identity import as_, person
+from tests.support.rpc import code_of
 
 EMAIL = "resident@example.uz"
 

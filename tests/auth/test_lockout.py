@@ -10,8 +10,9 @@ import pytest
 from ukm.auth.v1 import events_pb2
 
 from services.kit.envelope import decode_envelope, unwrap
-from tests.auth.conftest import PASSWORD, AuthService, code_of, reason_of, retry_after_of
+from tests.auth.conftest import PASSWORD, AuthService, retry_after_of
 from tests.support.db import execute, scalar
+from tests.support.rpc import code_of, reason_of
 
 EMAIL = "target@example.uz"
 WRONG = "this is not it at all"

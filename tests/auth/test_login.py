@@ -10,8 +10,9 @@ import jwt
 import pytest
 from ukm.auth.v1 import auth_service_pb2 as pb
 
-from tests.auth.conftest import PASSWORD, AuthService, code_of, reason_of
+from tests.auth.conftest import PASSWORD, AuthService
 from tests.support.db import execute, scalar
+from tests.support.rpc import code_of, reason_of
 
 
 async def test_register_then_login_gives_a_token_pair_for_a_pending_applicant(

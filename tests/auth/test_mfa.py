@@ -10,8 +10,9 @@ import pytest
 from ukm.auth.v1 import auth_service_pb2 as pb
 
 from services.auth import totp
-from tests.auth.conftest import AuthService, bearer, code_of, reason_of, retry_after_of
+from tests.auth.conftest import AuthService, bearer, retry_after_of
 from tests.support.db import scalar
+from tests.support.rpc import code_of, reason_of
 
 EMAIL = "manager@example.uz"
 

@@ -11,8 +11,9 @@ from ukm.auth.v1 import auth_service_pb2 as pb
 from ukm.auth.v1 import events_pb2
 
 from services.kit.envelope import decode_envelope, unwrap
-from tests.auth.conftest import PASSWORD, AuthService, bearer, code_of, reason_of
+from tests.auth.conftest import PASSWORD, AuthService, bearer
 from tests.support.db import rows, scalar
+from tests.support.rpc import code_of, reason_of
 
 EMAIL = "resident@example.uz"
 NEW = "another long phrase 77"

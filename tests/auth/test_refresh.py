@@ -10,8 +10,9 @@ from ukm.auth.v1 import auth_service_pb2 as pb
 from ukm.auth.v1 import events_pb2
 
 from services.kit.envelope import decode_envelope, unwrap
-from tests.auth.conftest import AuthService, code_of, reason_of
+from tests.auth.conftest import AuthService
 from tests.support.db import scalar
+from tests.support.rpc import code_of, reason_of
 
 EMAIL = "resident@example.uz"
 

@@ -8,7 +8,9 @@ import grpc
 import pytest
 from ukm.auth.v1 import auth_service_pb2 as pb
 
-from tests.auth.conftest import ADMIN, AuthService, as_, bearer, code_of, reason_of
+from tests.auth.conftest import ADMIN, AuthService, bearer
+from tests.support.identity import as_
+from tests.support.rpc import code_of, reason_of
 
 EMAIL = "resident@example.uz"
 

@@ -7,7 +7,8 @@ import pytest
 from ukm.auth.v1 import auth_service_pb2 as pb
 from ukm.auth.v1 import auth_service_pb2_grpc as rpc
 
-from tests.auth.conftest import AuthService, code_of, reason_of
+from tests.auth.conftest import AuthService
+from tests.support.rpc import code_of, reason_of
 from tests.support.services import direct_channel
 
 REQUEST = pb.TelegramSessionRequest(

@@ -18,8 +18,9 @@ from ukm.auth.v1 import auth_service_pb2 as pb
 
 from services.auth.signing import SigningKey
 from services.kit.crypto import Keyring, bind
-from tests.auth.conftest import AuthService, bearer, code_of
+from tests.auth.conftest import AuthService, bearer
 from tests.support.db import rows
+from tests.support.rpc import code_of
 from tests.support.services import TEST_DATA_KEYS
 
 EMAIL = "resident@example.uz"

@@ -13,9 +13,10 @@ from ukm.requests.v1 import events_pb2, request_pb2
 from ukm.requests.v1 import requests_service_pb2 as pb
 
 from services.requests import models
-from tests.requests.world import MANAGER, World, as_, reason_of
+from tests.requests.world import MANAGER, World
 from tests.support.db import rows
-from tests.support.identity import Person
+from tests.support.identity import Person, as_
+from tests.support.rpc import reason_of
 
 _EVENT_TYPES = {
     f"ukm.requests.v1.{name}": getattr(events_pb2, name)

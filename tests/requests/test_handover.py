@@ -11,8 +11,9 @@ from ukm.requests.v1 import requests_service_pb2 as pb
 
 from mesh.topology import load_topology
 from services.kit.streams import ensure_streams
-from tests.requests.world import MANAGER, World, as_
+from tests.requests.world import MANAGER, World
 from tests.support.db import rows
+from tests.support.identity import as_
 
 HELD = (
     request_pb2.REQUEST_STATUS_IN_PROGRESS,

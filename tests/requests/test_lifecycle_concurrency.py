@@ -12,9 +12,10 @@ from ukm.requests.v1 import requests_service_pb2 as pb
 from services.requests import history
 from services.requests.lifecycle_codec import state_of
 from tests.requests.lifecycle_steps import history_rows, request_row
-from tests.requests.world import MANAGER, World, as_, reason_of
+from tests.requests.world import MANAGER, World
 from tests.support.db import rows
-from tests.support.identity import person
+from tests.support.identity import as_, person
+from tests.support.rpc import reason_of
 
 
 async def outcomes(*calls: object) -> tuple[list[object], list[grpc.aio.AioRpcError]]:

@@ -23,9 +23,9 @@ from tests.requests.lifecycle_steps import (
     refused,
     request_row,
 )
-from tests.requests.world import MANAGER, World, address_input, as_
+from tests.requests.world import MANAGER, World, address_input
 from tests.support.db import rows
-from tests.support.identity import Person
+from tests.support.identity import Person, as_
 
 OWNER = Person(APPLICANT, ("applicant",))
 S = request_pb2

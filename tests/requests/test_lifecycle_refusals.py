@@ -13,8 +13,8 @@ from ukm.requests.v1 import requests_service_pb2 as pb
 from services.kit.status import details_of
 from tests.requests.factories import APPLICANT
 from tests.requests.lifecycle_steps import claimed_by, confirmed, events_of, refused
-from tests.requests.world import MANAGER, World, as_
-from tests.support.identity import Person, person
+from tests.requests.world import MANAGER, World
+from tests.support.identity import Person, as_, person
 
 OWNER = Person(APPLICANT, ("applicant",))
 REPAIR = specialization_pb2.SPECIALIZATION_REPAIR

@@ -12,8 +12,8 @@ from services.requests import history
 from services.requests.lifecycle_codec import state_of
 from tests.requests.factories import APPLICANT, as_stored
 from tests.requests.lifecycle_steps import claimed_by, events_of, history_rows, refused, request_row
-from tests.requests.world import MANAGER, World, as_
-from tests.support.identity import Person
+from tests.requests.world import MANAGER, World
+from tests.support.identity import Person, as_
 
 OWNER = Person(APPLICANT, ("applicant",))
 S = request_pb2

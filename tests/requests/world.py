@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-import grpc
-from google.rpc import error_details_pb2
 from ukm.common.v1 import specialization_pb2
 from ukm.requests.v1 import request_pb2
 from ukm.requests.v1 import requests_service_pb2 as pb
@@ -31,11 +29,10 @@ from ukm.users.v1 import users_service_pb2_grpc as users_rpc
 
 from services.kit.channels import MeshChannels
 from services.kit.settings import Settings
-from services.kit.status import details_of
 from services.requests.lifecycle_duty import ShiftRoster
 from services.requests.workflow_state import SPECIALISATIONS, UNIVERSAL
 from tests.requests.factories import create_request
-from tests.support.identity import Person, person, test_issuer
+from tests.support.identity import Person, as_, person
 from tests.support.services import direct_channel, running_service, service_settings
 
 Metadata = tuple[tuple[str, str], ...]
@@ -49,19 +46,6 @@ SPEC = {
     )
     for key in (*SPECIALISATIONS, UNIVERSAL)
 }
-
-
-def as_(who: Person) -> Metadata:
-    """Call metadata acting for `who` (a fresh access token)."""
-    return test_issuer().metadata(who)
-
-
-def reason_of(error: grpc.aio.AioRpcError) -> str:
-    """The `ErrorInfo.reason` of a refused call ("" if it carries none)."""
-    for detail in details_of(error):
-        if isinstance(detail, error_details_pb2.ErrorInfo):
-            return str(detail.reason)
-    return ""
 
 
 @dataclass

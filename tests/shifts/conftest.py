@@ -10,9 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import grpc
 import pytest
-from google.rpc import error_details_pb2
 from ukm.common.v1 import specialization_pb2
 from ukm.shifts.v1 import shift_pb2
 from ukm.shifts.v1 import shifts_service_pb2 as pb
@@ -23,9 +21,8 @@ from ukm.users.v1 import users_service_pb2_grpc as users_rpc
 
 from services.kit.server import Server
 from services.kit.settings import Settings
-from services.kit.status import details_of
 from tests.support.clock import Clock
-from tests.support.identity import Person, person, test_issuer
+from tests.support.identity import Person, as_, person
 from tests.support.services import direct_channel, running_service, service_settings
 
 Metadata = tuple[tuple[str, str], ...]
@@ -47,11 +44,6 @@ SPEC = {
         "universal",
     )
 }
-
-
-def as_(who: Person) -> Metadata:
-    """Call metadata acting for `who` (a fresh access token)."""
-    return test_issuer().metadata(who)
 
 
 @dataclass
@@ -148,22 +140,3 @@ async def service(
             finally:
                 for channel in channels:
                     await channel.close()
-
-
-def code_of(error: grpc.aio.AioRpcError) -> grpc.StatusCode:
-    """The status code of a failed call (typed shorthand)."""
-    code: grpc.StatusCode = error.code()
-    return code
-
-
-def error_info(error: grpc.aio.AioRpcError) -> error_details_pb2.ErrorInfo:
-    """The `ErrorInfo` of a refused call (an empty one if it carries none)."""
-    for detail in details_of(error):
-        if isinstance(detail, error_details_pb2.ErrorInfo):
-            return detail
-    return error_details_pb2.ErrorInfo()
-
-
-def reason_of(error: grpc.aio.AioRpcError) -> str:
-    """The `ErrorInfo.reason` of a refused call ("" if it carries none)."""
-    return str(error_info(error).reason)

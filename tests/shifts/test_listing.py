@@ -10,8 +10,9 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from ukm.shifts.v1 import shifts_service_pb2 as pb
 
-from tests.shifts.conftest import MANAGER, SPEC, ShiftsService, as_, code_of, reason_of
-from tests.support.identity import Person
+from tests.shifts.conftest import MANAGER, SPEC, ShiftsService
+from tests.support.identity import Person, as_
+from tests.support.rpc import code_of, reason_of
 
 
 async def active_ids(service: ShiftsService, **filters: object) -> list[str]:

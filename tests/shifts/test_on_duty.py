@@ -13,8 +13,10 @@ from ukm.shifts.v1 import shifts_service_pb2_grpc as rpc
 from mesh.topology import load_topology
 from services.kit.envelope import decode_envelope, unwrap
 from services.kit.streams import ensure_streams
-from tests.shifts.conftest import MANAGER, ShiftsService, as_, code_of
+from tests.shifts.conftest import MANAGER, ShiftsService
 from tests.support.events import stream_messages, wait_until
+from tests.support.identity import as_
+from tests.support.rpc import code_of
 from tests.support.services import direct_channel
 
 

@@ -17,9 +17,10 @@ from ukm.shifts.v1 import shifts_service_pb2 as pb
 from ukm.users.v1 import users_service_pb2 as users_pb
 
 from services.kit.envelope import Envelope, unwrap
-from tests.shifts.conftest import MANAGER, ShiftsService, as_, code_of, error_info, reason_of
+from tests.shifts.conftest import MANAGER, ShiftsService
 from tests.support.db import count, execute, rows
-from tests.support.identity import Person, person
+from tests.support.identity import Person, as_, person
+from tests.support.rpc import code_of, error_info, reason_of
 
 
 async def outbox_events(service: ShiftsService) -> list[tuple[str, Envelope]]:

@@ -162,6 +162,11 @@ def _hmac_signed(header: dict[str, Any], payload: dict[str, Any], secret: bytes)
     return f"{signing_input}.{_b64(digest)}"
 
 
+def as_(who: Person) -> tuple[tuple[str, str], ...]:
+    """Call metadata acting for `who` (a fresh token of the session's test issuer)."""
+    return test_issuer().metadata(who)
+
+
 class BearerToken(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamClientInterceptor):
     """Adds `authorization: Bearer <token>` to every call of a channel."""
 

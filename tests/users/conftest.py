@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import grpc
 import pytest
-from google.rpc import error_details_pb2
 from ukm.users.v1 import directory_service_pb2_grpc as directory_rpc
 from ukm.users.v1 import users_service_pb2 as pb
 from ukm.users.v1 import users_service_pb2_grpc as users_rpc
@@ -18,7 +16,6 @@ from ukm.users.v1 import verification_service_pb2_grpc as verification_rpc
 
 from services.kit.server import Server
 from services.kit.settings import Settings
-from services.kit.status import details_of
 from tests.support.clock import Clock
 from tests.support.identity import Person, person, test_issuer
 from tests.support.services import direct_channel, running_service, service_settings
@@ -92,17 +89,3 @@ async def service(
         finally:
             await channel.close()
             await auth_channel.close()
-
-
-def code_of(error: grpc.aio.AioRpcError) -> grpc.StatusCode:
-    """The status code of a failed call (typed shorthand)."""
-    code: grpc.StatusCode = error.code()
-    return code
-
-
-def reason_of(error: grpc.aio.AioRpcError) -> str:
-    """The `ErrorInfo.reason` of a refused call ("" if it carries none)."""
-    for detail in details_of(error):
-        if isinstance(detail, error_details_pb2.ErrorInfo):
-            return str(detail.reason)
-    return ""

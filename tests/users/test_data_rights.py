@@ -12,7 +12,8 @@ from ukm.users.v1 import verification_service_pb2 as vpb
 
 from tests.support.db import count, scalar
 from tests.support.identity import Person
-from tests.users.conftest import ADMIN, MANAGER, UsersService, code_of, reason_of
+from tests.support.rpc import code_of, reason_of
+from tests.users.conftest import ADMIN, MANAGER, UsersService
 from tests.users.flows import ask_and_upload, resident_with_bindings
 
 TELEGRAM_ID = 5_550_001

@@ -23,13 +23,14 @@ from services.kit.channels import MeshChannels
 from services.users.directory_references import MeshRequestReferences
 from tests.requests.factories import create_request
 from tests.support.identity import Person, person, test_issuer
+from tests.support.rpc import code_of, reason_of
 from tests.support.services import (
     direct_channel,
     running_requests,
     running_service,
     service_settings,
 )
-from tests.users.conftest import MANAGER, Clock, UsersService, code_of, reason_of
+from tests.users.conftest import MANAGER, Clock, UsersService
 
 TASHKENT = pb.GeoPointInput(latitude_e6=41_311_081, longitude_e6=69_279_737)
 

@@ -13,7 +13,8 @@ from ukm.users.v1 import user_pb2
 from ukm.users.v1 import users_service_pb2 as pb
 
 from tests.support.db import scalar
-from tests.users.conftest import ADMIN, MANAGER, UsersService, code_of, reason_of
+from tests.support.rpc import code_of, reason_of
+from tests.users.conftest import ADMIN, MANAGER, UsersService
 
 
 def executor_invite(validity: int = pb.INVITE_VALIDITY_ONE_DAY) -> pb.CreateInviteRequest:

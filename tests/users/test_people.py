@@ -12,7 +12,8 @@ from ukm.users.v1 import users_service_pb2 as pb
 
 from tests.support.db import count, scalar
 from tests.support.identity import Person, person
-from tests.users.conftest import ADMIN, MANAGER, UsersService, code_of, reason_of
+from tests.support.rpc import code_of, reason_of
+from tests.users.conftest import ADMIN, MANAGER, UsersService
 
 
 async def test_people_read_themselves_staff_read_anyone(service: UsersService) -> None:

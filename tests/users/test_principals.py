@@ -10,7 +10,8 @@ import pytest
 from ukm.users.v1 import user_pb2
 from ukm.users.v1 import users_service_pb2 as pb
 
-from tests.users.conftest import MANAGER, UsersService, code_of
+from tests.support.rpc import code_of
+from tests.users.conftest import MANAGER, UsersService
 
 
 async def test_create_user_makes_a_pending_applicant(service: UsersService) -> None:

@@ -10,7 +10,8 @@ from ukm.users.v1 import verification_service_pb2 as vpb
 
 from tests.support.db import count, execute, scalar
 from tests.support.identity import Person
-from tests.users.conftest import MANAGER, UsersService, code_of, reason_of
+from tests.support.rpc import code_of, reason_of
+from tests.users.conftest import MANAGER, UsersService
 from tests.users.flows import (
     PASSPORT,
     accept_all,
