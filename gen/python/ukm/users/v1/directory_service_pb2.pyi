@@ -400,3 +400,33 @@ class ResolveAddressesResponse(_message.Message):
     ADDRESSES_FIELD_NUMBER: _ClassVar[int]
     addresses: _containers.RepeatedCompositeFieldContainer[_directory_pb2.ResolvedAddress]
     def __init__(self, addresses: _Optional[_Iterable[_Union[_directory_pb2.ResolvedAddress, _Mapping]]] = ...) -> None: ...
+
+class PlaceRef(_message.Message):
+    __slots__ = ("yard_id", "building_id", "apartment_id")
+    YARD_ID_FIELD_NUMBER: _ClassVar[int]
+    BUILDING_ID_FIELD_NUMBER: _ClassVar[int]
+    APARTMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    yard_id: str
+    building_id: str
+    apartment_id: str
+    def __init__(self, yard_id: _Optional[str] = ..., building_id: _Optional[str] = ..., apartment_id: _Optional[str] = ...) -> None: ...
+
+class LabelAddressesRequest(_message.Message):
+    __slots__ = ("places",)
+    PLACES_FIELD_NUMBER: _ClassVar[int]
+    places: _containers.RepeatedCompositeFieldContainer[PlaceRef]
+    def __init__(self, places: _Optional[_Iterable[_Union[PlaceRef, _Mapping]]] = ...) -> None: ...
+
+class LabelledPlace(_message.Message):
+    __slots__ = ("place", "label")
+    PLACE_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    place: PlaceRef
+    label: str
+    def __init__(self, place: _Optional[_Union[PlaceRef, _Mapping]] = ..., label: _Optional[str] = ...) -> None: ...
+
+class LabelAddressesResponse(_message.Message):
+    __slots__ = ("places",)
+    PLACES_FIELD_NUMBER: _ClassVar[int]
+    places: _containers.RepeatedCompositeFieldContainer[LabelledPlace]
+    def __init__(self, places: _Optional[_Iterable[_Union[LabelledPlace, _Mapping]]] = ...) -> None: ...

@@ -151,6 +151,11 @@ class DirectoryServiceStub(object):
                 request_serializer=ukm_dot_users_dot_v1_dot_directory__service__pb2.ResolveAddressesRequest.SerializeToString,
                 response_deserializer=ukm_dot_users_dot_v1_dot_directory__service__pb2.ResolveAddressesResponse.FromString,
                 _registered_method=True)
+        self.LabelAddresses = channel.unary_unary(
+                '/ukm.users.v1.DirectoryService/LabelAddresses',
+                request_serializer=ukm_dot_users_dot_v1_dot_directory__service__pb2.LabelAddressesRequest.SerializeToString,
+                response_deserializer=ukm_dot_users_dot_v1_dot_directory__service__pb2.LabelAddressesResponse.FromString,
+                _registered_method=True)
 
 
 class DirectoryServiceServicer(object):
@@ -319,6 +324,15 @@ class DirectoryServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def LabelAddresses(self, request, context):
+        """Human labels of places by id ("ЖК Olmazor · ул. Чиланзар, 12 · кв. 45"), for request
+        cards and notifications. Places that do not exist are left out of the answer; deleted
+        (inactive) ones are still labelled, since old requests name them.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DirectoryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -436,6 +450,11 @@ def add_DirectoryServiceServicer_to_server(servicer, server):
                     servicer.ResolveAddresses,
                     request_deserializer=ukm_dot_users_dot_v1_dot_directory__service__pb2.ResolveAddressesRequest.FromString,
                     response_serializer=ukm_dot_users_dot_v1_dot_directory__service__pb2.ResolveAddressesResponse.SerializeToString,
+            ),
+            'LabelAddresses': grpc.unary_unary_rpc_method_handler(
+                    servicer.LabelAddresses,
+                    request_deserializer=ukm_dot_users_dot_v1_dot_directory__service__pb2.LabelAddressesRequest.FromString,
+                    response_serializer=ukm_dot_users_dot_v1_dot_directory__service__pb2.LabelAddressesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1061,6 +1080,33 @@ class DirectoryService(object):
             '/ukm.users.v1.DirectoryService/ResolveAddresses',
             ukm_dot_users_dot_v1_dot_directory__service__pb2.ResolveAddressesRequest.SerializeToString,
             ukm_dot_users_dot_v1_dot_directory__service__pb2.ResolveAddressesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LabelAddresses(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ukm.users.v1.DirectoryService/LabelAddresses',
+            ukm_dot_users_dot_v1_dot_directory__service__pb2.LabelAddressesRequest.SerializeToString,
+            ukm_dot_users_dot_v1_dot_directory__service__pb2.LabelAddressesResponse.FromString,
             options,
             channel_credentials,
             insecure,

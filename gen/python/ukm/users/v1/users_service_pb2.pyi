@@ -275,3 +275,37 @@ class GetPrincipalResponse(_message.Message):
     PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
     principal: _user_pb2.Principal
     def __init__(self, principal: _Optional[_Union[_user_pb2.Principal, _Mapping]] = ...) -> None: ...
+
+class GetContactsRequest(_message.Message):
+    __slots__ = ("user_ids", "roles")
+    USER_IDS_FIELD_NUMBER: _ClassVar[int]
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    user_ids: _containers.RepeatedScalarFieldContainer[str]
+    roles: _containers.RepeatedScalarFieldContainer[_user_pb2.Role]
+    def __init__(self, user_ids: _Optional[_Iterable[str]] = ..., roles: _Optional[_Iterable[_Union[_user_pb2.Role, str]]] = ...) -> None: ...
+
+class Contact(_message.Message):
+    __slots__ = ("user_id", "full_name", "language", "telegram_user_id", "email", "phone", "roles", "status")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    FULL_NAME_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    TELEGRAM_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    PHONE_FIELD_NUMBER: _ClassVar[int]
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    full_name: str
+    language: str
+    telegram_user_id: int
+    email: str
+    phone: str
+    roles: _containers.RepeatedScalarFieldContainer[_user_pb2.Role]
+    status: _user_pb2.AccountStatus
+    def __init__(self, user_id: _Optional[str] = ..., full_name: _Optional[str] = ..., language: _Optional[str] = ..., telegram_user_id: _Optional[int] = ..., email: _Optional[str] = ..., phone: _Optional[str] = ..., roles: _Optional[_Iterable[_Union[_user_pb2.Role, str]]] = ..., status: _Optional[_Union[_user_pb2.AccountStatus, str]] = ...) -> None: ...
+
+class GetContactsResponse(_message.Message):
+    __slots__ = ("contacts",)
+    CONTACTS_FIELD_NUMBER: _ClassVar[int]
+    contacts: _containers.RepeatedCompositeFieldContainer[Contact]
+    def __init__(self, contacts: _Optional[_Iterable[_Union[Contact, _Mapping]]] = ...) -> None: ...

@@ -120,6 +120,11 @@ class UserServiceStub(object):
                 request_serializer=ukm_dot_users_dot_v1_dot_users__service__pb2.GetPrincipalRequest.SerializeToString,
                 response_deserializer=ukm_dot_users_dot_v1_dot_users__service__pb2.GetPrincipalResponse.FromString,
                 _registered_method=True)
+        self.GetContacts = channel.unary_unary(
+                '/ukm.users.v1.UserService/GetContacts',
+                request_serializer=ukm_dot_users_dot_v1_dot_users__service__pb2.GetContactsRequest.SerializeToString,
+                response_deserializer=ukm_dot_users_dot_v1_dot_users__service__pb2.GetContactsResponse.FromString,
+                _registered_method=True)
 
 
 class UserServiceServicer(object):
@@ -245,6 +250,14 @@ class UserServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetContacts(self, request, context):
+        """Internal (notifications service): how to reach people, by id or as everyone approved who
+        holds one of some roles (admins count as managers).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_UserServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -332,6 +345,11 @@ def add_UserServiceServicer_to_server(servicer, server):
                     servicer.GetPrincipal,
                     request_deserializer=ukm_dot_users_dot_v1_dot_users__service__pb2.GetPrincipalRequest.FromString,
                     response_serializer=ukm_dot_users_dot_v1_dot_users__service__pb2.GetPrincipalResponse.SerializeToString,
+            ),
+            'GetContacts': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetContacts,
+                    request_deserializer=ukm_dot_users_dot_v1_dot_users__service__pb2.GetContactsRequest.FromString,
+                    response_serializer=ukm_dot_users_dot_v1_dot_users__service__pb2.GetContactsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -794,6 +812,33 @@ class UserService(object):
             '/ukm.users.v1.UserService/GetPrincipal',
             ukm_dot_users_dot_v1_dot_users__service__pb2.GetPrincipalRequest.SerializeToString,
             ukm_dot_users_dot_v1_dot_users__service__pb2.GetPrincipalResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetContacts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ukm.users.v1.UserService/GetContacts',
+            ukm_dot_users_dot_v1_dot_users__service__pb2.GetContactsRequest.SerializeToString,
+            ukm_dot_users_dot_v1_dot_users__service__pb2.GetContactsResponse.FromString,
             options,
             channel_credentials,
             insecure,
