@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -130,6 +131,16 @@ class Consumer:
     async def ensure(self) -> None:
         """Create the durable consumer, or update it to `config()`; idempotent."""
         await self._js.add_consumer(self.stream, self.config())
+
+    async def ensure_when_ready(self, *, poll_seconds: float = 5.0) -> None:
+        """`ensure`, waiting quietly while the stream does not exist yet (streams appear with
+        `ukm migrate`, or when their producer first starts)."""
+        while True:
+            try:
+                await self.ensure()
+                return
+            except NotFoundError:
+                await asyncio.sleep(poll_seconds)
 
     async def run(self) -> None:
         """Fetch and handle messages until cancelled; survives broker restarts. Old inbox rows

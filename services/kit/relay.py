@@ -10,12 +10,10 @@ import logging
 import time
 import uuid
 from collections.abc import Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-import asyncpg
 import sqlalchemy as sa
 from nats.aio.client import Client as NatsClient
 from nats.js.api import PubAck
@@ -26,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from services.kit.db import asyncpg_dsn, create_engine
 from services.kit.outbox import outbox_channel
 from services.kit.settings import Settings
+from services.kit.wakeup import PgWakeup
 
 __all__ = ["BatchResult", "OutboxRelay", "RelayMetrics"]
 
@@ -137,7 +136,6 @@ class OutboxRelay:
         else:
             self._engine = database
             self._owns_engine = False
-        self._dsn = asyncpg_dsn(self._engine.url.render_as_string(hide_password=False))
         self.table = table
         self.channel = outbox_channel(table)
         self._nc = nc
@@ -151,7 +149,14 @@ class OutboxRelay:
         self.keepalive_seconds = keepalive_seconds
         self._metrics = metrics if metrics is not None else RelayMetrics()
         self._label = table.fullname
-        self._wake = asyncio.Event()
+        self._wakeup = PgWakeup(
+            asyncpg_dsn(self._engine.url.render_as_string(hide_password=False)),
+            self.channel,
+            poll_seconds=poll_seconds,
+            keepalive_seconds=keepalive_seconds,
+            max_backoff=max_backoff,
+            label=f"outbox {self._label}",
+        )
         # Plain totals for callers without Prometheus (tests, `ukm status`).
         self.published_total = 0
         self.failed_total = 0
@@ -184,7 +189,7 @@ class OutboxRelay:
     async def run(self) -> None:
         """Relay until cancelled. Never returns or raises otherwise: every failure is retried."""
         helpers = [
-            asyncio.create_task(self._listen(), name=f"outbox-listen-{self.channel}"),
+            asyncio.create_task(self._wakeup.run(), name=f"outbox-listen-{self.channel}"),
             # Its own task so that deleting old rows never delays publishing new ones.
             asyncio.create_task(self._purge_forever(), name=f"outbox-purge-{self.channel}"),
         ]
@@ -203,7 +208,7 @@ class OutboxRelay:
                     continue
                 backoff.reset()
                 if result.fetched < self.batch_size:
-                    await self._wait_for_work()
+                    await self._wakeup.wait()
         finally:
             for helper in helpers:
                 helper.cancel()
@@ -298,13 +303,6 @@ class OutboxRelay:
             # Chunks keep each DELETE short; a full chunk means more is due right away.
             await asyncio.sleep(0.1 if deleted >= chunk else self.purge_interval)
 
-    async def _wait_for_work(self) -> None:
-        with suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
-        # Cleared after waking: a NOTIFY arriving while we publish sets it again, so the next
-        # wait returns at once instead of sitting out the poll interval.
-        self._wake.clear()
-
     async def _pause(self, delay: float) -> None:
         """Back off for `delay`, but resume as soon as NATS comes back after an outage."""
         was_connected = self._nc.is_connected
@@ -313,39 +311,3 @@ class OutboxRelay:
             await asyncio.sleep(min(remaining, 0.05))
             if not was_connected and self._nc.is_connected:
                 return
-
-    async def _listen(self) -> None:
-        """Keep a LISTEN connection open for as long as the relay runs."""
-        backoff = _Backoff(self.max_backoff)
-        while True:
-            conn: Any = None
-            try:
-                conn = await asyncpg.connect(self._dsn, timeout=5)
-                await self._listen_on(conn, backoff)
-                log.warning("outbox %s: LISTEN connection lost; reconnecting", self._label)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("outbox %s: LISTEN failed: %r", self._label, exc)
-            finally:
-                if conn is not None and not conn.is_closed():
-                    conn.terminate()
-            await asyncio.sleep(backoff.next())
-
-    async def _listen_on(self, conn: Any, backoff: _Backoff) -> None:
-        """LISTEN on `conn`; returns when the connection is lost."""
-        lost = asyncio.Event()
-        conn.add_termination_listener(lambda _conn: lost.set())
-        await conn.add_listener(self.channel, self._on_notify)
-        # Rows committed while nobody listened would otherwise wait for the poll.
-        self._wake.set()
-        backoff.reset()
-        while not lost.is_set():
-            try:
-                await asyncio.wait_for(lost.wait(), self.keepalive_seconds)
-            except TimeoutError:
-                # A half-open TCP connection never fires the termination listener.
-                await conn.fetchval("SELECT 1", timeout=5)
-
-    def _on_notify(self, _conn: object, _pid: int, _channel: str, _payload: str) -> None:
-        self._wake.set()

@@ -132,7 +132,10 @@ ROWS: tuple[Row[Any], ...] = (
         "request.assigned",
         _AS,
         # On a reassignment the applicant already knows the work is under way.
-        (Audience(_P.EXECUTOR), Audience(_P.APPLICANT, when=lambda e: not e.previous_executor_id)),
+        (
+            Audience(_P.EXECUTOR, ("open",)),
+            Audience(_P.APPLICANT, when=lambda e: not e.previous_executor_id),
+        ),
         _U.BY_REQUEST,
         when=lambda e: bool(e.executor_id) and not is_claim(e),
     ),
@@ -146,7 +149,7 @@ ROWS: tuple[Row[Any], ...] = (
     Row(
         "request.pool_offered",
         _AS,
-        _hear(_P.POOL),
+        (Audience(_P.POOL, ("take",)),),
         _U.BY_REQUEST,
         when=lambda e: not e.executor_id and bool(e.specialization),
     ),

@@ -34,21 +34,19 @@ def is_claim(event: Assigned) -> bool:
 
 
 def _written_by_workflow(event: Commented) -> bool:
-    # A workflow action's comment travels in the same transaction as the action, stamped with
-    # the same instant as the request's update; a comment added on its own leaves the request
-    # untouched (older update time). TODO(proto): carry the action in RequestCommented.
-    comment = event.comment
-    if comment.kind == workflow_pb2.COMMENT_KIND_STATUS_CHANGE:
-        return True
-    return comment.create_time == event.request.update_time and comment.HasField("create_time")
+    # A workflow action names itself on the comment it wrote; a comment added on its own
+    # carries no action. A status-change comment is a workflow's by definition.
+    return (
+        event.action != workflow_pb2.TRANSITION_ACTION_UNSPECIFIED
+        or event.comment.kind == workflow_pb2.COMMENT_KIND_STATUS_CHANGE
+    )
 
 
 def is_answer(event: Commented) -> bool:
     """The applicant's answer to a clarification question (it changes no status)."""
     comment = event.comment
     return (
-        _written_by_workflow(event)
-        and comment.kind == workflow_pb2.COMMENT_KIND_CLARIFICATION
+        event.action == workflow_pb2.TRANSITION_ACTION_CLARIFY_ANSWER
         and comment.author_id == event.request.applicant_id
     )
 

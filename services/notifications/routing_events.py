@@ -86,10 +86,13 @@ def _executor(message: Message, request: request_pb2.Request | None) -> str:
 
 
 def _pool(message: Message, request: request_pb2.Request | None) -> str:
-    if isinstance(message, request_events.RequestAssigned) and message.specialization:
-        return SPECIALIZATION.key(message.specialization)
-    # A claim's event names no pool (TODO(proto): RequestAssigned.previous_specialization);
-    # the pool is normally the category's specialisation.
+    if isinstance(message, request_events.RequestAssigned):
+        if message.specialization:
+            return SPECIALIZATION.key(message.specialization)
+        # A claim: the pool it was taken from is told.
+        if message.previous_specialization:
+            return SPECIALIZATION.key(message.previous_specialization)
+    # Events that name no pool: the category's.
     if request is not None and request.category:
         return CATEGORY_POOL.get(CATEGORY.key(request.category), "")
     return ""

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 
 import sqlalchemy as sa
-from nats.js.errors import NotFoundError
 from ukm.requests.v1 import requests_service_pb2, requests_service_pb2_grpc
 from ukm.shifts.v1 import events_pb2 as shift_events
 
@@ -118,12 +116,7 @@ async def build(
                 filter_subject=event_subject("shifts", shift_events.ShiftEnded),
                 handler=handover.on_shift_ended,
             )
-            while True:  # the shifts stream appears with `ukm migrate`; wait for it quietly
-                try:
-                    await consumer.ensure()
-                    break
-                except NotFoundError:
-                    await asyncio.sleep(5.0)
+            await consumer.ensure_when_ready()
             await consumer.run()
         finally:
             await nc.close()

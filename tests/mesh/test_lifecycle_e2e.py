@@ -22,9 +22,8 @@ from ukm.requests.v1 import requests_service_pb2_grpc as rpc
 from mesh.topology import load_topology
 from services.kit.streams import ensure_streams
 from tests.support.people import SignedIn, sign_in
+from tests.support.rest import Rest, a_home
 from tests.support.stack import Stack, mesh_behind_envoy
-
-TASHKENT = {"latitudeE6": 41311081, "longitudeE6": 69240562}
 
 
 @pytest.fixture
@@ -38,66 +37,12 @@ async def stack(
         yield running
 
 
-class Rest:
-    """REST calls as one person, failing loudly on anything but 200."""
-
-    def __init__(self, http: aiohttp.ClientSession, who: SignedIn) -> None:
-        self.http = http
-        self.who = who
-
-    async def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        async with self.http.request(method, path, json=body, headers=self.who.headers) as r:
-            return r.status, await r.json()
-
-    async def ok(self, method: str, path: str, body: Any = None) -> Any:
-        status, answer = await self.call(method, path, body)
-        assert status == 200, (method, path, answer)
-        return answer
-
-
 @pytest.fixture
 async def people(stack: Stack) -> dict[str, SignedIn]:
     return {
         "manager": await sign_in(stack, "manager"),
         "plumber": await sign_in(stack, "executor", specializations=("plumber",)),
         "resident": await sign_in(stack, "applicant"),
-    }
-
-
-async def a_home(stack: Stack, manager: SignedIn, resident: SignedIn) -> dict[str, str]:
-    """A flat the resident is bound to."""
-    async with aiohttp.ClientSession(stack.rest) as http:
-        as_manager, as_resident = Rest(http, manager), Rest(http, resident)
-        yard = (
-            await as_manager.ok("POST", "/v1/yards", {"name": "Yunusobod 4", "location": TASHKENT})
-        )["yard"]
-        building = (
-            await as_manager.ok(
-                "POST",
-                "/v1/buildings",
-                {
-                    "yardId": yard["id"],
-                    "address": "Amir Temur 108",
-                    "location": TASHKENT,
-                    "entrances": 1,
-                    "floors": 9,
-                },
-            )
-        )["building"]
-        flat = (
-            await as_manager.ok(
-                "POST", "/v1/apartments", {"buildingId": building["id"], "number": "21"}
-            )
-        )["apartment"]
-        binding = (await as_resident.ok("POST", "/v1/bindings", {"apartmentId": flat["id"]}))[
-            "binding"
-        ]
-        await as_manager.ok("POST", f"/v1/bindings/{binding['id']}:decide", {"approve": True})
-    return {
-        "level": "ADDRESS_LEVEL_APARTMENT",
-        "yardId": yard["id"],
-        "buildingId": building["id"],
-        "apartmentId": flat["id"],
     }
 
 

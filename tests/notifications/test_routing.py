@@ -78,6 +78,7 @@ def commented(
     *, author: str, kind: int, internal: bool = False, by_workflow: bool = False
 ) -> ev.RequestCommented:
     stamp = UPDATED if by_workflow else Timestamp(seconds=UPDATED.seconds + 60)
+    action = _workflow_action(author, kind) if by_workflow else wf.TRANSITION_ACTION_UNSPECIFIED
     comment = wf.Comment(
         id="c1",
         request_number="251125-007",
@@ -87,7 +88,20 @@ def commented(
         internal=internal,
         create_time=stamp,
     )
-    return ev.RequestCommented(request=a_request(), comment=comment)
+    return ev.RequestCommented(request=a_request(), comment=comment, action=action)
+
+
+def _workflow_action(author: str, kind: int) -> wf.TransitionAction.ValueType:
+    """The action that writes a comment of `kind` by `author` (as the requests service does)."""
+    if kind == wf.COMMENT_KIND_CLARIFICATION:
+        return (
+            wf.TRANSITION_ACTION_CLARIFY_ANSWER
+            if author.startswith("resident")
+            else wf.TRANSITION_ACTION_CLARIFY
+        )
+    if kind == wf.COMMENT_KIND_REPORT:
+        return wf.TRANSITION_ACTION_EXECUTOR_COMPLETE
+    return wf.TRANSITION_ACTION_MANAGER_CONFIRM
 
 
 def who(found: Route) -> set[tuple[str, str]]:

@@ -48,7 +48,12 @@ class SignedIn:
 
 
 async def make_person(
-    stack: Stack, *roles: str, specializations: tuple[str, ...] = (), email: str | None = None
+    stack: Stack,
+    *roles: str,
+    specializations: tuple[str, ...] = (),
+    email: str | None = None,
+    phone: str | None = None,
+    language: str = "ru",
 ) -> tuple[str, str, str | None]:
     """An approved person holding `roles` with a password (and an authenticator for staff):
     (user id, e-mail, TOTP secret or None)."""
@@ -68,6 +73,8 @@ async def make_person(
             email=email,
             roles=roles,
             specializations=specializations,
+            phone=phone,
+            language=language,
             now=now,
         )
         await ensure_account(

@@ -8,10 +8,11 @@ tokens from the real auth service's JWKS — nothing is stubbed. People sign in 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mesh.envoy import write_envoy_config
 from mesh.envoy.process import EnvoyProcess
@@ -58,13 +59,26 @@ class Stack:
 
 @asynccontextmanager
 async def mesh_behind_envoy(
-    database_url: str, nats_url: str, pki_dir: Path, work: Path
+    database_url: str,
+    nats_url: str,
+    pki_dir: Path,
+    work: Path,
+    *,
+    redis_url: str | None = None,
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+    elsewhere: Mapping[str, int] | None = None,
 ) -> AsyncIterator[Stack]:
-    """Start every service and an Envoy rendered from the topology in front of them."""
+    """Start every service and an Envoy rendered from the topology in front of them.
+
+    `options` go to a service's `build` (e.g. the notifications service's providers);
+    `elsewhere` names services a test runs itself (a subprocess it kills) by their gRPC port
+    on 127.0.0.1: Envoy routes to them, and they are not started here.
+    """
     topology = load_topology()
     edge = Edge(
         http_port=free_port(), https_port=free_port(), mesh_port=free_port(), admin_port=free_port()
     )
+    extra: dict[str, object] = {"redis_url": redis_url} if redis_url else {}
     settings = service_settings(
         database_url,
         nats_url,
@@ -72,18 +86,25 @@ async def mesh_behind_envoy(
         mesh_address=f"127.0.0.1:{edge.mesh_port}",
         # Only the auth service vouches for people here, as in production.
         jwks_file=None,
+        **extra,
     )
+    outside = dict(elsewhere or {})
     async with AsyncExitStack() as running:
         servers = {
-            name: await running.enter_async_context(running_service(name, settings))
+            name: await running.enter_async_context(
+                running_service(name, settings, **(options or {}).get(name, {}))
+            )
             for name in topology.services
+            if name not in outside
         }
+        upstreams = {name: ("127.0.0.1", server.grpc_port) for name, server in servers.items()}
+        upstreams.update({name: ("127.0.0.1", port) for name, port in outside.items()})
         config = write_envoy_config(
             topology,
             work / "envoy.yaml",
             pki_dir=pki_dir,
             descriptor_path=DESCRIPTOR,
-            upstreams={name: ("127.0.0.1", server.grpc_port) for name, server in servers.items()},
+            upstreams=upstreams,
             edge=edge,
             access_log=str(work / "access.log"),
         )

@@ -94,12 +94,15 @@ class Transient:
     `retry_after` is the wait the provider (or our own pacer) asked for, in seconds, or None
     when the caller's backoff decides. `maybe_delivered` is true when the request may have
     reached the provider before the failure (a timeout while waiting for the answer): a retry
-    could then deliver the message twice, which the caller may prefer to avoid.
+    could then deliver the message twice, which the caller may prefer to avoid. `held_back`
+    is true when the provider was never called (our own pacing said "not yet"): the caller
+    should send it again later without counting it as a failed attempt.
     """
 
     error: str
     retry_after: float | None = None
     maybe_delivered: bool = False
+    held_back: bool = False
 
 
 @dataclass(frozen=True, slots=True)

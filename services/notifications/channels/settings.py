@@ -29,8 +29,9 @@ class ChannelSettings(BaseSettings):
     # Longer pacing waits are not slept through: the message comes back as Transient instead.
     telegram_max_pacing_wait_seconds: float = Field(default=2.0, ge=0)
 
-    # SMTP relay. STARTTLS is required unless switched off (a local relay on loopback).
-    smtp_host: str = "127.0.0.1"
+    # SMTP relay (empty: no e-mail). STARTTLS is required unless switched off (a local relay
+    # on loopback).
+    smtp_host: str = ""
     smtp_port: int = Field(default=587, ge=1, le=65535)
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None

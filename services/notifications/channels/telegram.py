@@ -119,7 +119,9 @@ class TelegramChannel:
         """Wait for a slot, or hand the message back when the wait would be too long."""
         while (wait := self._pacer.acquire(chat_id)) > 0:
             if wait > self._max_pacing_wait:
-                return Transient("telegram: held back by our own rate limit", retry_after=wait)
+                return Transient(
+                    "telegram: held back by our own rate limit", retry_after=wait, held_back=True
+                )
             await self._sleep(wait)
         return None
 

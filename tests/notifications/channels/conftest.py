@@ -1,22 +1,9 @@
-"""Local stand-ins for the providers (Bot API, SMTP relay with STARTTLS, Eskiz), a monotonic
-clock tests move by hand, and a `sleep` that moves it instead of waiting."""
+"""A monotonic clock tests move by hand, and a `sleep` that moves it instead of waiting (the
+providers' stand-ins are in tests/notifications/conftest.py)."""
 
 from __future__ import annotations
 
-import shutil
-import ssl
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
-
-from mesh.pki import IdentityFiles, issue_identity
-from tests.support.sms_gateway import LocalEskiz, running_sms_gateway
-from tests.support.smtp_server import LocalSmtpServer, running_smtp_server, server_tls_context
-from tests.support.telegram_api import LocalBotApi, running_bot_api
-
-SMTP_USER = "ukm-notifications"
-SMTP_PASSWORD = "smtp-relay-password-not-for-logs"
 
 
 class FakeMonotonic:
@@ -43,44 +30,3 @@ class FakeMonotonic:
 def clock() -> FakeMonotonic:
     """A fresh fake monotonic clock."""
     return FakeMonotonic()
-
-
-@pytest.fixture(scope="session")
-def relay_identity(pki_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> IdentityFiles:
-    """A server certificate from the mesh CA for the SMTP relay, issued in a folder of its own
-    (a copy of the CA) so the session's mesh PKI folder is left as the mesh tests expect it."""
-    folder = tmp_path_factory.mktemp("relay-pki")
-    for name in ("ca.crt", "ca.key"):
-        shutil.copy(pki_dir / name, folder / name)
-    return issue_identity(folder, "smtp-relay", "spiffe://ukm.local/test/smtp-relay")
-
-
-@pytest.fixture
-def client_tls(relay_identity: IdentityFiles) -> ssl.SSLContext:
-    """What our e-mail channel trusts: the mesh CA only."""
-    return ssl.create_default_context(cafile=str(relay_identity.ca))
-
-
-@pytest.fixture
-async def smtp(relay_identity: IdentityFiles) -> AsyncIterator[LocalSmtpServer]:
-    """An SMTP relay requiring STARTTLS, then AUTH."""
-    async with running_smtp_server(
-        tls_context=server_tls_context(relay_identity),
-        username=SMTP_USER,
-        password=SMTP_PASSWORD,
-    ) as server:
-        yield server
-
-
-@pytest.fixture
-async def bot_api() -> AsyncIterator[LocalBotApi]:
-    """A Bot API server over plain HTTP."""
-    async with running_bot_api() as server:
-        yield server
-
-
-@pytest.fixture
-async def eskiz() -> AsyncIterator[LocalEskiz]:
-    """An Eskiz gateway."""
-    async with running_sms_gateway() as gateway:
-        yield gateway

@@ -21,7 +21,7 @@ from services.notifications.channels import (
     Unreachable,
 )
 from services.notifications.channels.email_compose import message_id
-from tests.notifications.channels.conftest import SMTP_PASSWORD, SMTP_USER
+from tests.notifications.conftest import SMTP_PASSWORD, SMTP_USER
 from tests.support.smtp_server import LocalSmtpServer, running_smtp_server
 
 RECIPIENT = "dilnoza.karimova@example.uz"

@@ -11,8 +11,10 @@ async def test_only_configured_providers_get_a_channel(monkeypatch: pytest.Monke
     monkeypatch.delenv("UKM_TELEGRAM_BOT_TOKEN", raising=False)
     monkeypatch.delenv("UKM_SMS_LOGIN", raising=False)
     monkeypatch.delenv("UKM_SMS_API_KEY", raising=False)
-    assert set(configured_channels(ChannelSettings())) == {ChannelKind.EMAIL}
+    monkeypatch.delenv("UKM_SMTP_HOST", raising=False)
+    assert configured_channels(ChannelSettings()) == {}
 
+    monkeypatch.setenv("UKM_SMTP_HOST", "smtp.example.uz")
     monkeypatch.setenv("UKM_TELEGRAM_BOT_TOKEN", "42:token")
     monkeypatch.setenv("UKM_TELEGRAM_API_BASE", "http://127.0.0.1:1")
     monkeypatch.setenv("UKM_SMS_LOGIN", "ops@ukm.example.uz")

@@ -23,7 +23,8 @@ from services.notifications.channels import (
 )
 from services.notifications.channels.redaction import redact_bot_tokens
 from services.notifications.channels.telegram import telegram_pacer
-from tests.notifications.channels.conftest import SMTP_PASSWORD, SMTP_USER, FakeMonotonic
+from tests.notifications.channels.conftest import FakeMonotonic
+from tests.notifications.conftest import SMTP_PASSWORD, SMTP_USER
 from tests.support.sms_gateway import LocalEskiz
 from tests.support.smtp_server import LocalSmtpServer
 from tests.support.telegram_api import Failure, LocalBotApi

@@ -1,0 +1,321 @@
+"""The delivery worker: claims due deliveries, sends them, records what happened.
+
+One round: claim up to `batch_size` due deliveries under a lease; read their recipients'
+contacts and preferences and the templates in force (one call or query each, for the batch);
+decide each (`compose.prepare`); apply the per-person rate limit (Redis) to non-urgent ones;
+stamp `started_at` on the ones about to go out; call the providers concurrently (at most
+`concurrency` at once); write every result back in one transaction (`delivery.after_send`).
+Rounds follow each other without pause while there is work; otherwise the worker sleeps until
+a NOTIFY (new or retried work) or the poll interval. Any number of workers may run (replicas).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from services.kit.ratelimit import RateLimiter
+from services.kit.wakeup import PgWakeup
+from services.notifications import compose
+from services.notifications.channels.base import Channel, ChannelKind, Outcome, Transient
+from services.notifications.delivery import (
+    Dead,
+    Done,
+    Later,
+    NextChannel,
+    Progress,
+    Retry,
+    State,
+    Step,
+    after_send,
+)
+from services.notifications.delivery_store import Claimed, DeliveryStore, Recorded, Started
+from services.notifications.people import People
+from services.notifications.preference_store import PreferenceStore
+from services.notifications.settings import DeliverySettings
+from services.notifications.template_store import TemplateStore
+
+log = logging.getLogger(__name__)
+
+# When the users service cannot tell who the recipients are, the batch waits this long.
+_DIRECTORY_PAUSE = timedelta(seconds=5)
+_QUEUE_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
+
+
+class WorkerMetrics:
+    """What the worker did, for /metrics and the benchmarks."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry()
+        self.attempts = Counter(
+            "ukm_notification_attempts",
+            "Provider calls, by channel and outcome",
+            ["channel", "outcome"],
+            registry=self.registry,
+        )
+        self.finished = Counter(
+            "ukm_notification_deliveries_finished",
+            "Deliveries that reached a final state, by state",
+            ["state"],
+            registry=self.registry,
+        )
+        self.queued = Histogram(
+            "ukm_notification_queue_seconds",
+            "From recording a delivery to its first provider call",
+            registry=self.registry,
+            buckets=_QUEUE_BUCKETS,
+        )
+
+
+class DeliveryWorker:
+    """Sends what is due until cancelled."""
+
+    def __init__(
+        self,
+        *,
+        store: DeliveryStore,
+        preferences: PreferenceStore,
+        templates: TemplateStore,
+        people: People,
+        channels: Mapping[ChannelKind, Channel],
+        settings: DeliverySettings,
+        wakeup: PgWakeup,
+        limiter: RateLimiter | None = None,
+        clock: Callable[[], datetime],
+        rng: random.Random | None = None,
+        metrics: WorkerMetrics | None = None,
+    ) -> None:
+        self.store = store
+        self.preferences = preferences
+        self.templates = templates
+        self.people = people
+        self.channels = dict(channels)
+        self.settings = settings
+        self.wakeup = wakeup
+        self.limiter = limiter
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.metrics = metrics or WorkerMetrics()
+        self.policy = settings.backoff()
+        self._slots = asyncio.Semaphore(settings.concurrency)
+
+    async def run(self) -> None:
+        """Deliver until cancelled; every failure of a round is retried."""
+        helpers = [
+            asyncio.create_task(self.wakeup.run(), name="notifications-listen"),
+            asyncio.create_task(self._recover_forever(), name="notifications-recover"),
+        ]
+        pause = 0.05
+        try:
+            while True:
+                try:
+                    handled = await self.round()
+                    pause = 0.05
+                except Exception as exc:  # the database away: nothing was lost, try again
+                    log.warning("delivery round failed: %r", exc)
+                    await asyncio.sleep(pause)
+                    pause = min(pause * 2, 5.0)
+                    continue
+                if handled < self.settings.batch_size:
+                    await self.wakeup.wait()
+        finally:
+            for helper in helpers:
+                helper.cancel()
+            await asyncio.gather(*helpers, return_exceptions=True)
+
+    async def round(self) -> int:
+        """Claim, send and record one batch; returns how many deliveries it held."""
+        lease = timedelta(seconds=self.settings.lease_seconds)
+        claimed = await self.store.claim(
+            limit=self.settings.batch_size, now=self.clock(), lease=lease
+        )
+        if claimed:
+            results = await self.process(claimed)
+            await self.store.record(results, now=self.clock())
+        return len(claimed)
+
+    async def process(self, claimed: Sequence[Claimed]) -> list[Recorded]:
+        """Decide, send and judge a claimed batch (nothing is written here but `started_at`)."""
+        now = self.clock()
+        recipients = {d.recipient_id for d in claimed}
+        try:
+            contacts = await self.people.contacts(recipients)
+        except Exception as exc:
+            log.warning("cannot read recipients' contacts (%r); the batch waits", exc)
+            return [_requeue(d, now + _DIRECTORY_PAUSE) for d in claimed]
+        stored = await self.preferences.load(recipients)
+        catalogue = await self.templates.catalogue()
+        results: list[Recorded] = []
+        sends: list[tuple[Claimed, compose.Send]] = []
+        for delivery in claimed:
+            prepared = compose.prepare(
+                delivery,
+                contacts.get(delivery.recipient_id),
+                stored[delivery.recipient_id],
+                catalogue=catalogue,
+                configured=self.channels.keys(),
+                now=now,
+            )
+            if isinstance(prepared, compose.Send):
+                held = await self._rate_limited(delivery, now)
+                if held is not None:
+                    results.append(held)
+                else:
+                    sends.append((delivery, prepared))
+                continue
+            results.append(self._unsent(delivery, prepared, now))
+        await self.store.mark_started(
+            [Started(d.id, tuple(c.value for c in s.channels), s.index) for d, s in sends],
+            now=now,
+        )
+        outcomes = await asyncio.gather(*(self._send(s) for _, s in sends))
+        done = self.clock()
+        for (delivery, send), outcome in zip(sends, outcomes, strict=True):
+            if delivery.attempt_count == 0:
+                self.metrics.queued.observe((done - delivery.created_at).total_seconds())
+            results.append(self._judged(delivery, send, outcome, done))
+        return results
+
+    async def _send(self, send: compose.Send) -> Outcome:
+        channel = self.channels[send.channels[send.index]]
+        async with self._slots:
+            try:
+                return await channel.send(send.message)
+            except Exception as exc:  # a channel bug must not leave the delivery hanging
+                log.exception("channel %s raised", channel.kind.value)
+                return Transient(f"{channel.kind.value}: unexpected error {type(exc).__name__}")
+
+    async def _rate_limited(self, delivery: Claimed, now: datetime) -> Recorded | None:
+        """The delivery put back when its recipient has had enough for now (urgent: never)."""
+        if delivery.urgent or self.limiter is None:
+            return None
+        try:
+            decision = await self.limiter.acquire(
+                f"notify:user:{delivery.recipient_id}",
+                limit=self.settings.recipient_limit,
+                per_seconds=self.settings.recipient_window_seconds,
+            )
+        except Exception as exc:  # Redis away: the limit is a courtesy, the message is not
+            log.warning("rate limiter unavailable (%r); sending anyway", exc)
+            return None
+        if decision.allowed:
+            return None
+        return _requeue(delivery, now + timedelta(seconds=max(decision.retry_after, 0.1)))
+
+    def _unsent(self, delivery: Claimed, prepared: compose.Prepared, now: datetime) -> Recorded:
+        base = _carry(delivery, now)
+        if isinstance(prepared, compose.Hold):
+            return _replace(base, next_attempt_at=prepared.until)
+        assert isinstance(prepared, compose.Suppress | compose.Exhausted)
+        state = State.SUPPRESSED if isinstance(prepared, compose.Suppress) else State.FAILED
+        self.metrics.finished.labels(state.value).inc()
+        return _replace(
+            base,
+            state=state,
+            last_error=prepared.reason,
+            data=compose.without_secrets(delivery.data, delivery.secret_fields),
+        )
+
+    def _judged(
+        self, delivery: Claimed, send: compose.Send, outcome: Outcome, now: datetime
+    ) -> Recorded:
+        same_channel = bool(delivery.channels) and send.index == delivery.channel_index
+        progress = Progress(
+            send.channels, send.index, delivery.channel_attempts if same_channel else 0
+        )
+        step = after_send(progress, outcome, policy=self.policy, rng=self.rng, now=now)
+        return self._recorded(delivery, send, progress, step, now)
+
+    def _recorded(
+        self, delivery: Claimed, send: compose.Send, progress: Progress, step: Step, now: datetime
+    ) -> Recorded:
+        channels = tuple(c.value for c in send.channels)
+        base = _replace(
+            _carry(delivery, now),
+            channels=channels,
+            channel_index=progress.channel_index,
+            language=send.language,
+        )
+        if isinstance(step, Later):
+            return _replace(base, next_attempt_at=step.at)
+        attempt = step.attempt
+        self.metrics.attempts.labels(attempt.channel.value, attempt.outcome.value).inc()
+        counted = _replace(
+            base,
+            attempt=attempt,
+            attempt_count=delivery.attempt_count + 1,
+            channel_attempts=progress.channel_attempts + 1,
+            last_error=attempt.error,
+        )
+        secretless = compose.without_secrets(delivery.data, delivery.secret_fields)
+        if isinstance(step, Done):
+            self.metrics.finished.labels(step.state.value).inc()
+            return _replace(
+                counted,
+                state=step.state,
+                provider_message_id=step.provider_message_id,
+                sent_at=now,
+                data=secretless,
+            )
+        if isinstance(step, Retry):
+            return _replace(counted, next_attempt_at=step.at)
+        if isinstance(step, NextChannel):
+            return _replace(
+                counted,
+                channel_index=step.index,
+                channel_attempts=0,
+                unreachable=step.unreachable,
+            )
+        assert isinstance(step, Dead)
+        self.metrics.finished.labels(State.FAILED.value).inc()
+        return _replace(
+            counted,
+            state=State.FAILED,
+            last_error=step.error,
+            unreachable=step.unreachable,
+            data=secretless,
+        )
+
+    async def _recover_forever(self) -> None:
+        interval = max(self.settings.lease_seconds / 2, 0.5)
+        while True:
+            try:
+                requeued, settled = await self.store.recover(now=self.clock())
+                if requeued or settled:
+                    log.warning(
+                        "recovered deliveries of a stopped worker",
+                        extra={"requeued": requeued, "settled": settled},
+                    )
+                    if requeued:
+                        self.wakeup.set()
+            except Exception as exc:
+                log.warning("recovering stale deliveries failed: %r", exc)
+            await asyncio.sleep(interval)
+
+
+def _carry(delivery: Claimed, now: datetime) -> Recorded:
+    """The delivery back in the queue as it was (due now), before any change of this round."""
+    return Recorded(
+        id=delivery.id,
+        state=State.QUEUED,
+        next_attempt_at=now,
+        channels=delivery.channels,
+        channel_index=delivery.channel_index,
+        channel_attempts=delivery.channel_attempts,
+        attempt_count=delivery.attempt_count,
+        recipient_id=delivery.recipient_id,
+    )
+
+
+def _requeue(delivery: Claimed, at: datetime) -> Recorded:
+    return _replace(_carry(delivery, at), next_attempt_at=at)
+
+
+def _replace(recorded: Recorded, **changes: object) -> Recorded:
+    return replace(recorded, **changes)  # type: ignore[arg-type]
