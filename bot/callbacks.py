@@ -1,0 +1,229 @@
+"""Every button's callback data: aiogram `CallbackData` factories with short prefixes.
+
+Values are typed (enums, UUIDs packed as 32 hex digits, bounded integers), so a button that
+does not parse — forged, or from an older bot — matches no handler and gets the polite
+"this button is out of date" (flows/common.py). Telegram allows 64 bytes; `pack` refuses more.
+
+Parsing is not permission: a button only names what the person wants; before acting on a
+request the bot reads it as the person (GetRequest), and the services check again.
+
+Notification buttons (`act:<action>:<number>`) use the kit's codec, `services.kit.callbacks`,
+shared with the notifications service; see flows/actions.py.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from uuid import UUID
+
+from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+__all__ = [
+    "Fork",
+    "ForkChoice",
+    "LangPick",
+    "ListKind",
+    "MenuItem",
+    "MenuKey",
+    "Nav",
+    "NavTo",
+    "PageTo",
+    "PickAddress",
+    "PickBuilding",
+    "PickCategory",
+    "PickFlat",
+    "PickUrgency",
+    "PickYard",
+    "RolePick",
+    "Stars",
+    "StepAction",
+    "StepDo",
+]
+
+
+class NavTo(StrEnum):
+    """Moves every step offers."""
+
+    BACK = "back"
+    CANCEL = "cancel"
+    RETRY = "retry"
+    MENU = "menu"
+
+
+class Nav(CallbackData, prefix="n"):
+    """Back, cancel, retry after a busy moment, or the menu."""
+
+    to: NavTo
+
+
+class MenuKey(StrEnum):
+    """Items of the role menus (bot/ui/menus.py); `menu.item.<value>` is the label."""
+
+    NEW_REQUEST = "new"
+    MY_REQUESTS = "mine"
+    PROFILE = "profile"
+    LANGUAGE = "lang"
+    SWITCH_ROLE = "role"
+    HELP = "help"
+    SHIFT_START = "shift_on"
+    SHIFT_END = "shift_off"
+    MY_WORK = "work"
+    POOL = "pool"
+    ARCHIVE = "archive"
+    BOARD_NEW = "b_new"
+    BOARD_ACTIVE = "b_active"
+    BOARD_CHECK = "b_check"
+    BOARD_RETURNED = "b_returned"
+    BOARD_WAITING = "b_waiting"
+    PENDING_USERS = "users"
+    BINDINGS = "bindings"
+    VERIFICATION = "verify"
+    INVITE = "invite"
+    INSPECT = "inspect"
+
+
+class MenuItem(CallbackData, prefix="m"):
+    """A role menu item."""
+
+    item: MenuKey
+
+
+class RoleKey(StrEnum):
+    """Roles one may switch to (ukm.users.v1.Role keys)."""
+
+    APPLICANT = "applicant"
+    EXECUTOR = "executor"
+    MANAGER = "manager"
+    INSPECTOR = "inspector"
+    ADMIN = "admin"
+
+
+class RolePick(CallbackData, prefix="r"):
+    """Switch the active role."""
+
+    role: RoleKey
+
+
+class Language(StrEnum):
+    """The bot's languages."""
+
+    RU = "ru"
+    UZ = "uz"
+    EN = "en"
+
+
+class LangPick(CallbackData, prefix="l"):
+    """Choose the language."""
+
+    code: Language
+
+
+class ForkChoice(StrEnum):
+    """The first question to a newcomer."""
+
+    RESIDENT = "resident"
+    STAFF = "staff"
+
+
+class Fork(CallbackData, prefix="o"):
+    """Resident or staff."""
+
+    choice: ForkChoice
+
+
+class PickYard(CallbackData, prefix="y"):
+    """A yard from the list shown."""
+
+    id: UUID
+
+
+class PickBuilding(CallbackData, prefix="b"):
+    """A building from the list shown."""
+
+    id: UUID
+
+
+class PickFlat(CallbackData, prefix="f"):
+    """An apartment from the list shown."""
+
+    id: UUID
+
+
+class ListKind(StrEnum):
+    """Paged pickers (their page tokens live in FSM data: they do not fit in 64 bytes)."""
+
+    YARDS = "y"
+    BUILDINGS = "b"
+    FLATS = "f"
+    MINE = "m"
+
+
+class PageTo(CallbackData, prefix="pg"):
+    """Go to page `page` of a picker."""
+
+    list: ListKind
+    page: int = Field(ge=0, le=999)
+
+
+class CategoryKey(StrEnum):
+    """Request categories (ukm.requests.v1.Category keys)."""
+
+    ELECTRICITY = "electricity"
+    PLUMBING = "plumbing"
+    HEATING = "heating"
+    VENTILATION = "ventilation"
+    ELEVATOR = "elevator"
+    CLEANING = "cleaning"
+    LANDSCAPING = "landscaping"
+    SECURITY = "security"
+    INTERNET = "internet"
+    REPAIR = "repair"
+    OTHER = "other"
+
+
+class PickCategory(CallbackData, prefix="k"):
+    """A request category."""
+
+    category: CategoryKey
+
+
+class PickAddress(CallbackData, prefix="a"):
+    """One of the addresses shown (by position: three UUIDs do not fit in 64 bytes)."""
+
+    index: int = Field(ge=0, le=99)
+
+
+class UrgencyKey(StrEnum):
+    """Urgencies (ukm.requests.v1.Urgency keys)."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class PickUrgency(CallbackData, prefix="u"):
+    """An urgency."""
+
+    urgency: UrgencyKey
+
+
+class StepAction(StrEnum):
+    """Step-local buttons."""
+
+    DONE = "done"
+    SKIP = "skip"
+    CONFIRM = "ok"
+
+
+class StepDo(CallbackData, prefix="s"):
+    """Finish or skip an optional step, or confirm a summary."""
+
+    action: StepAction
+
+
+class Stars(CallbackData, prefix="st"):
+    """A rating."""
+
+    stars: int = Field(ge=1, le=5)

@@ -1,0 +1,27 @@
+"""The conversations, one router module per flow.
+
+To add a flow: a module with its `StatesGroup`, a `Flow` with one prompt per step
+(flows/steps.py), handlers that validate input (bot/logic) and store it in FSM data, actions
+for the writes, and a `router()` function; list the router in `routers()` below (before the
+fallback), the texts in bot/locales/*.yaml, the menu entry in bot/ui/menus.py.
+"""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+__all__ = ["routers"]
+
+
+def routers() -> list[Router]:
+    """Fresh routers, in the order they are tried (a router belongs to one dispatcher, so each
+    dispatcher gets its own set)."""
+    from bot.flows import actions, common, new_request, onboarding
+
+    return [
+        common.router(),
+        onboarding.router(),
+        new_request.router(),
+        actions.router(),
+        common.fallback_router(),
+    ]

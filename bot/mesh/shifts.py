@@ -1,0 +1,42 @@
+"""`ukm.shifts.v1.ShiftService` as the bot uses it (the executor's "take shift" / "hand over")."""
+
+from __future__ import annotations
+
+from ukm.shifts.v1 import shift_pb2
+from ukm.shifts.v1 import shifts_service_pb2 as pb
+
+from bot.mesh.acting import Acting
+
+__all__ = ["Shifts"]
+
+_SERVICE = "/ukm.shifts.v1.ShiftService/"
+
+
+class Shifts:
+    """The executor's own shift."""
+
+    def __init__(self, acting: Acting) -> None:
+        self.acting = acting
+
+    async def start(self) -> shift_pb2.Shift:
+        """Go on duty now (an ad-hoc shift covering the executor's skills)."""
+        answer = await self.acting.unary(
+            _SERVICE + "StartShift", pb.StartShiftRequest(), pb.StartShiftResponse
+        )
+        return answer.shift
+
+    async def end(self) -> shift_pb2.Shift:
+        """Hand over: end the executor's own active shift."""
+        answer = await self.acting.unary(
+            _SERVICE + "EndShift", pb.EndShiftRequest(), pb.EndShiftResponse
+        )
+        return answer.shift
+
+    async def active(self, executor_id: str) -> list[shift_pb2.Shift]:
+        """The executor's active shifts (none or one)."""
+        answer = await self.acting.unary(
+            _SERVICE + "ListActiveShifts",
+            pb.ListActiveShiftsRequest(executor_id=executor_id),
+            pb.ListActiveShiftsResponse,
+        )
+        return list(answer.shifts)

@@ -1,0 +1,1 @@
+"""What the person sees: replies, keyboards, menus and cards."""
