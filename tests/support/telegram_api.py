@@ -18,6 +18,12 @@ deactivated, 400 chat not found, a JSON 500, an HTML 502 from a proxy, or a stal
 takes effect but the answer comes late, as when a client times out). `push_update` feeds
 `getUpdates` (long polling honoured) for bot tests; `handlers[method]` overrides a method.
 
+For the bot: messages the server sent are kept per chat, so `editMessageText` and
+`editMessageReplyMarkup` work on them (and refuse unknown or unchanged messages as Telegram
+does), `answerCallbackQuery`, `sendMediaGroup` and `getFile` answer, and `TelegramUser`
+builds the updates a person causes (text, commands, contacts, photos, videos, button presses
+on the bot's own messages) for `push_update`.
+
 This is written from the Bot API documentation, not from our client.
 """
 
@@ -78,7 +84,6 @@ _TRUE_METHODS = frozenset(
         "setWebhook",
         "setMyCommands",
         "deleteMyCommands",
-        "answerCallbackQuery",
         "deleteMessage",
         "sendChatAction",
         "setChatMenuButton",
@@ -89,6 +94,7 @@ _TRUE_METHODS = frozenset(
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
+MAX_CALLBACK_ANSWER = 200
 LONG_POLL_CAP = 5.0  # seconds; tests never want to wait Telegram's full 50
 
 
@@ -174,6 +180,11 @@ class LocalBotApi:
     _planned: list[_Planned] = field(default_factory=list)
     _chat_failures: dict[int | str, Failure] = field(default_factory=dict)
     _message_ids: defaultdict[int | str, int] = field(default_factory=lambda: defaultdict(int))
+    # What the bot sent, by (chat, message id): edits and button presses refer to these.
+    messages: dict[tuple[int | str, int], dict[str, Any]] = field(default_factory=dict)
+    # Callback query ids the bot may still answer, and what it answered.
+    _open_queries: set[str] = field(default_factory=set)
+    answers: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _next_update_id: int = 1
     _update_arrived: asyncio.Event = field(default_factory=asyncio.Event)
@@ -213,6 +224,8 @@ class LocalBotApi:
         """Queue an update for `getUpdates` (its `update_id` is assigned here) and return its id."""
         update_id = self._next_update_id
         self._next_update_id += 1
+        if isinstance(query := update.get("callback_query"), Mapping):
+            self.open_query(str(query.get("id", "")))
         self._updates.append({**update, "update_id": update_id})
         self._update_arrived.set()
         return update_id
@@ -287,7 +300,15 @@ class LocalBotApi:
             text = _checked_html(
                 params, "text", MAX_TEXT, "message text is empty", "message is too long"
             )
-            return self._message(params, int(params.get("message_id", 0)), text=text)
+            return self._edit(params, text=text)
+        if method == "editMessageReplyMarkup":
+            return self._edit(params)
+        if method == "sendMediaGroup":
+            return self._media_group(params)
+        if method == "answerCallbackQuery":
+            return self._answer_query(params)
+        if method == "getFile":
+            return _file(params)
         if method in _TRUE_METHODS:
             return True
         raise _BotApiError(404, "Not Found")
@@ -299,7 +320,101 @@ class LocalBotApi:
         chat_id = _chat(params)
         _check_buttons(params.get("reply_markup"))
         self._message_ids[chat_id] += 1
-        return self._message(params, self._message_ids[chat_id], **content)
+        message = self._message(params, self._message_ids[chat_id], **content)
+        if not _inline(params.get("reply_markup")):
+            # Only inline keyboards belong to a message; reply keyboards are the chat's.
+            message.pop("reply_markup", None)
+        self.messages[(chat_id, message["message_id"])] = message
+        return message
+
+    def _edit(self, params: Mapping[str, Any], **content: Any) -> dict[str, Any]:
+        """editMessageText / editMessageReplyMarkup of a message the bot sent."""
+        chat_id = _chat(params)
+        key = (chat_id, int(params.get("message_id", 0) or 0))
+        old = self.messages.get(key)
+        if old is None:
+            raise _BotApiError(400, "Bad Request: message to edit not found")
+        markup = params.get("reply_markup")
+        if markup is not None and not _inline(markup):
+            raise _BotApiError(400, "Bad Request: inline keyboard expected")
+        _check_buttons(markup)
+        new = {**old, **{k: v for k, v in content.items() if v is not None}}
+        if markup:
+            new["reply_markup"] = markup
+        else:
+            new.pop("reply_markup", None)
+        if new == old:
+            raise _BotApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply markup of the message",
+            )
+        new["edit_date"] = int(time.time())
+        self.messages[key] = new
+        return new
+
+    def _media_group(self, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        media = params.get("media")
+        if not isinstance(media, list) or not 2 <= len(media) <= 10:
+            raise _BotApiError(400, "Bad Request: media group must include 2-10 items")
+        group = f"{int(time.time() * 1000)}"
+        sent = []
+        for item in media:
+            kind = item.get("type") if isinstance(item, dict) else None
+            if kind not in {"photo", "video", "document", "audio"}:
+                raise _BotApiError(400, "Bad Request: wrong type of the media")
+            content: dict[str, Any] = {"media_group_id": group}
+            if kind == "photo":
+                content["photo"] = _photo_sizes({"photo": item.get("media")}, {})
+            else:
+                content[kind] = {"file_id": str(item.get("media")), "file_unique_id": "AgADv"}
+            if item.get("caption"):
+                content["caption"] = str(item["caption"])
+            sent.append(self._new_message({"chat_id": params.get("chat_id")}, **content))
+        return sent
+
+    def _answer_query(self, params: Mapping[str, Any]) -> bool:
+        query_id = str(params.get("callback_query_id", ""))
+        if query_id not in self._open_queries:
+            raise _BotApiError(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
+        if len(str(params.get("text", ""))) > MAX_CALLBACK_ANSWER:
+            raise _BotApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        self._open_queries.discard(query_id)
+        self.answers[query_id] = params
+        return True
+
+    def open_query(self, query_id: str) -> None:
+        """A callback query the bot may answer once (`TelegramUser.press` opens one)."""
+        self._open_queries.add(query_id)
+
+    def replies_to(self, chat_id: int | str) -> list[BotApiCall]:
+        """Successful messages and edits to `chat_id`, in order."""
+        return [
+            c
+            for c in self.calls
+            if c.chat_id == chat_id
+            and c.status == 200
+            and (c.method in SEND_METHODS or c.method.startswith("editMessage"))
+        ]
+
+    def last_message(self, chat_id: int | str) -> dict[str, Any]:
+        """The newest message the bot sent to `chat_id` (as it is now, after edits)."""
+        ids = [message_id for chat, message_id in self.messages if chat == chat_id]
+        if not ids:
+            raise LookupError(f"nothing was sent to {chat_id}")
+        return self.messages[(chat_id, max(ids))]
+
+    def message_with_button(self, chat_id: int | str, data: str) -> dict[str, Any]:
+        """The newest message to `chat_id` that carries a button with callback `data`."""
+        for (chat, _), message in sorted(
+            self.messages.items(), key=lambda item: item[0][1], reverse=True
+        ):
+            if chat == chat_id and data in _button_data(message):
+                return message
+        raise LookupError(f"no message to {chat_id} has a button {data!r}")
 
     def _message(
         self, params: Mapping[str, Any], message_id: int, **content: Any
@@ -332,6 +447,32 @@ class LocalBotApi:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._update_arrived.wait(), timeout)
         return self._updates[:limit]
+
+
+def _inline(markup: object) -> bool:
+    return isinstance(markup, dict) and "inline_keyboard" in markup
+
+
+def _button_data(message: Mapping[str, Any]) -> list[str]:
+    markup = message.get("reply_markup") or {}
+    return [
+        str(button.get("callback_data"))
+        for row in markup.get("inline_keyboard", [])
+        for button in row
+        if button.get("callback_data") is not None
+    ]
+
+
+def _file(params: Mapping[str, Any]) -> dict[str, Any]:
+    file_id = str(params.get("file_id", ""))
+    if not file_id:
+        raise _BotApiError(400, "Bad Request: file_id not specified")
+    return {
+        "file_id": file_id,
+        "file_unique_id": f"u{abs(hash(file_id)) % 10**8}",
+        "file_size": 20480,
+        "file_path": f"photos/{file_id}.jpg",
+    }
 
 
 class _BotApiError(Exception):
@@ -497,6 +638,136 @@ def _photo_sizes(params: Mapping[str, Any], files: Mapping[str, bytes]) -> list[
             "file_size": size,
         },
     ]
+
+
+@dataclass
+class TelegramUser:
+    """A person writing to the bot in a private chat: builds the updates their actions cause,
+    shaped as the Bot API documents them (`Update`, `Message`, `Contact`, `PhotoSize`,
+    `Video`, `CallbackQuery`), and pushes them to `api`."""
+
+    api: LocalBotApi
+    id: int
+    first_name: str = "Test"
+    last_name: str = ""
+    language_code: str = "ru"
+    _next_message_id: int = 10_000
+    _next_file: int = 0
+
+    def user(self) -> dict[str, Any]:
+        """The `User` object of this person."""
+        user: dict[str, Any] = {
+            "id": self.id,
+            "is_bot": False,
+            "first_name": self.first_name,
+            "language_code": self.language_code,
+        }
+        if self.last_name:
+            user["last_name"] = self.last_name
+        return user
+
+    def chat(self) -> dict[str, Any]:
+        """Their private chat with the bot (its id is the user's id)."""
+        return {"id": self.id, "type": "private", "first_name": self.first_name}
+
+    def _message(self, **content: Any) -> dict[str, Any]:
+        self._next_message_id += 1
+        return {
+            "message_id": self._next_message_id,
+            "from": self.user(),
+            "chat": self.chat(),
+            "date": int(time.time()),
+            **content,
+        }
+
+    def message_update(self, **content: Any) -> dict[str, Any]:
+        """An update with a new message from this person (no `update_id` yet)."""
+        return {"message": self._message(**content)}
+
+    def text(self, text: str) -> int:
+        """The person types `text` (a leading /command gets its `bot_command` entity)."""
+        content: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            length = len(text.split(maxsplit=1)[0])
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        return self.api.push_update(self.message_update(**content))
+
+    def contact(self, phone_number: str, *, own: bool = True) -> int:
+        """The person shares a contact (their own with the keyboard button, or someone's)."""
+        contact: dict[str, Any] = {"phone_number": phone_number, "first_name": self.first_name}
+        contact["user_id"] = self.id if own else self.id + 1
+        return self.api.push_update(self.message_update(contact=contact))
+
+    def _file_ids(self, kind: str) -> tuple[str, str]:
+        self._next_file += 1
+        return f"{kind}-{self.id}-{self._next_file}", f"uq{self.id}x{self._next_file}"
+
+    def photo(self, *, media_group_id: str | None = None, caption: str | None = None) -> int:
+        """The person sends a photo (Telegram delivers several sizes, the largest last)."""
+        file_id, unique = self._file_ids("photo")
+        sizes = [
+            {
+                "file_id": f"{file_id}-s",
+                "file_unique_id": f"{unique}s",
+                "width": 90,
+                "height": 67,
+                "file_size": 1200,
+            },
+            {
+                "file_id": file_id,
+                "file_unique_id": unique,
+                "width": 1280,
+                "height": 960,
+                "file_size": 98_000,
+            },
+        ]
+        content: dict[str, Any] = {"photo": sizes}
+        if media_group_id:
+            content["media_group_id"] = media_group_id
+        if caption:
+            content["caption"] = caption
+        return self.api.push_update(self.message_update(**content))
+
+    def video(self) -> int:
+        """The person sends a short video."""
+        file_id, unique = self._file_ids("video")
+        video = {
+            "file_id": file_id,
+            "file_unique_id": unique,
+            "width": 640,
+            "height": 360,
+            "duration": 5,
+            "mime_type": "video/mp4",
+            "file_size": 450_000,
+        }
+        return self.api.push_update(self.message_update(video=video))
+
+    def sticker(self) -> int:
+        """Something no step expects."""
+        sticker = {
+            "file_id": "sticker-1",
+            "file_unique_id": "st1",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+        }
+        return self.api.push_update(self.message_update(sticker=sticker))
+
+    def press(self, data: str, *, message: Mapping[str, Any] | None = None) -> int:
+        """The person presses the button with callback `data` on `message` (default: the
+        newest message the bot sent them with such a button). Forged data needs `message`."""
+        on = message if message is not None else self.api.message_with_button(self.id, data)
+        self._next_message_id += 1
+        query = {
+            "id": f"{self.id}{self._next_message_id}",
+            "from": self.user(),
+            "message": dict(on),
+            "chat_instance": f"ci{self.id}",
+            "data": data,
+        }
+        return self.api.push_update({"callback_query": query})
 
 
 @asynccontextmanager
