@@ -83,9 +83,11 @@ The same over gRPC through the mesh listener, with the operator's client certifi
   .venv/bin/grpcurl {certs} {manager} -d '{{"page_size": 5}}' 127.0.0.1:{edge.mesh_port} ukm.requests.v1.RequestService/ListRequests
 
 {_walkthrough(rest, seeded.walkthrough, at)}
-Watch the events arrive in JetStream:
+Watch the events arrive in JetStream, and the notifications they cause (without provider
+credentials they land in the development outbox instead of Telegram, e-mail or SMS):
 
   .venv/bin/ukm events --follow{at}
+  .venv/bin/ukm outbox --follow{at}
 """
     )
 

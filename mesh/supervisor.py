@@ -110,6 +110,9 @@ def service_env(
         UKM_LOG_LEVEL=os.environ.get("UKM_LOG_LEVEL", "INFO"),
         PYTHONUNBUFFERED="1",
     )
+    # Notifications for channels without provider credentials land in a file `ukm outbox`
+    # prints, instead of nowhere (never set on Kubernetes).
+    env.setdefault("UKM_NOTIFY_DEV_OUTBOX", str(root / "outbox.jsonl"))
     return env
 
 

@@ -87,7 +87,7 @@ PERSONAS = [
     Persona("admin", ("admin",)),
     *(
         Persona(f"{name} service", service=name)
-        for name in ("bot", "auth", "users", "requests", "shifts")
+        for name in ("bot", "auth", "users", "requests", "shifts", "notifications")
     ),
 ]
 

@@ -1,4 +1,4 @@
-"""The `ukm` command: gen, serve, migrate, up, status, seed, events."""
+"""The `ukm` command: gen, serve, migrate, up, status, seed, token, events, outbox."""
 
 from __future__ import annotations
 
@@ -52,6 +52,12 @@ def main(argv: list[str] | None = None) -> None:
     events.add_argument("--stream", default="REQUESTS")
     events.add_argument("--follow", action="store_true", help="keep printing new events")
     events.add_argument("--root", type=Path, default=ROOT / ".ukm")
+    outbox = commands.add_parser(
+        "outbox", help="print the notifications `make up` could not send for real"
+    )
+    outbox.add_argument("--follow", action="store_true", help="keep printing new ones")
+    outbox.add_argument("--json", action="store_true", help="one JSON object per line")
+    outbox.add_argument("--root", type=Path, default=ROOT / ".ukm")
     args = parser.parse_args(argv)
     sys.exit(_run(args))
 
@@ -130,6 +136,10 @@ def _run(args: argparse.Namespace) -> int:
         from ukmctl.events import print_events
 
         return asyncio.run(print_events(args.root, args.stream, follow=args.follow))
+    if args.command == "outbox":
+        from ukmctl.outbox import print_outbox
+
+        return print_outbox(args.root, follow=args.follow, raw=args.json)
     raise AssertionError(args.command)
 
 

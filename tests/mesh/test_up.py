@@ -162,6 +162,27 @@ def test_up_is_healthy_and_its_printed_commands_work_as_printed(
     history = json.loads(results[12])["entries"]
     assert history[-1]["toStatus"] == "REQUEST_STATUS_ACCEPTED"
 
+    # Each step told the people concerned; without provider credentials the messages land in
+    # the development outbox, which `ukm outbox` prints (the banner says so).
+    assert ".venv/bin/ukm outbox --follow" in output
+    number = json.loads(results[8])["request"]["requestNumber"]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        printed = subprocess.run(
+            [sys.executable, "-m", "ukmctl", "outbox", "--root", str(root)],
+            cwd=ROOT,
+            env=first.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        told = [m for m in printed.split("\n\n") if "→ resident@demo.ukm.uz" in m]
+        if any(number in m and "готова к приёмке" in m for m in told):  # confirmed
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError(f"the resident was not told of the confirmation:\n{printed}")
+
     # A service that crashes is restarted by the supervisor; nothing it stored is lost.
     [service] = [p for p in first.descendants() if p.cmdline()[-2:] == ["serve", "requests"]]
     service.kill()

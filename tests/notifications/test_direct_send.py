@@ -37,7 +37,9 @@ async def test_a_text_reaches_the_person_on_telegram_and_is_tracked(
 
         await wait_until(delivered)
         [sent] = outside.bot.sent_to(resident.chat_id)
-        assert sent.params["text"] == "Water is off on Monday &lt;10:00–12:00&gt; &amp; back by noon"
+        assert (
+            sent.params["text"] == "Water is off on Monday &lt;10:00–12:00&gt; &amp; back by noon"
+        )
         found = (await as_manager.ok("GET", f"/v1/notifications/deliveries/{delivery['id']}"))[
             "delivery"
         ]
