@@ -1,7 +1,8 @@
 """The `ukm.users.v1.UserService` servicer: protos in, domain calls, protos out.
 
 Who may call each method is the RBAC interceptor's job (`kit/permissions.yaml`); the row-level
-rules (my own profile, admins for exports of others…) are applied here through `access`.
+rules (my own profile, admins for exports of others…) are applied here through `access`. The
+calls only other services make (auth, notifications) are the mixed-in `internal_api` half.
 """
 
 from __future__ import annotations
@@ -25,17 +26,9 @@ from services.users.access import (
     require_self_or_admin,
     require_self_or_staff,
 )
+from services.users.internal_api import InternalRpcs
 from services.users.invite_store import InviteStore
-from services.users.people import (
-    NewPerson,
-    Person,
-    check_language,
-    clean_email,
-    clean_name,
-    language_from_telegram,
-    looks_like_phone,
-    telegram_name,
-)
+from services.users.people import Person, looks_like_phone
 from services.users.people_store import PeopleStore, UserFilter
 from services.users.phones import normalize_phone
 from services.users.rights_store import RightsStore
@@ -47,9 +40,9 @@ _VALIDITY = {
 }
 
 
-class UserApi(rpc.UserServiceServicer):
+class UserApi(InternalRpcs, rpc.UserServiceServicer):
     """People: profiles, roles, account status, invites, data rights, and the internal calls
-    of the auth service."""
+    of other services (`internal_api.InternalRpcs`)."""
 
     def __init__(
         self,
@@ -65,45 +58,6 @@ class UserApi(rpc.UserServiceServicer):
         self.rights = rights
         self.invite_keys = invites.signing_keys(keyring)
         self.clock = clock
-
-    # --- internal: the auth service -------------------------------------------------------
-
-    async def CreateUser(
-        self, request: pb.CreateUserRequest, context: grpc.aio.ServicerContext
-    ) -> pb.CreateUserResponse:
-        """A pending applicant for a new web or OIDC account."""
-        new = NewPerson(
-            full_name=clean_name(request.full_name),
-            email=clean_email(request.email),
-            language=check_language(request.language),
-            channel="web",
-        )
-        person = await self.people.create(new, actor=actor_of(current_caller()), now=self.clock())
-        return pb.CreateUserResponse(principal=mapping.to_principal(person))
-
-    async def EnsureTelegramUser(
-        self, request: pb.EnsureTelegramUserRequest, context: grpc.aio.ServicerContext
-    ) -> pb.EnsureTelegramUserResponse:
-        """The person behind a Telegram account, created (pending applicant) on first contact."""
-        new = NewPerson(
-            full_name=telegram_name(request.full_name),
-            language=language_from_telegram(request.language_code),
-            channel="telegram",
-            telegram_user_id=request.telegram_user_id,
-        )
-        person, created = await self.people.ensure_telegram(
-            new, actor=actor_of(current_caller()), now=self.clock()
-        )
-        return pb.EnsureTelegramUserResponse(
-            principal=mapping.to_principal(person), created=created
-        )
-
-    async def GetPrincipal(
-        self, request: pb.GetPrincipalRequest, context: grpc.aio.ServicerContext
-    ) -> pb.GetPrincipalResponse:
-        """Roles and status for a token."""
-        person = await self.people.get(request.user_id)
-        return pb.GetPrincipalResponse(principal=mapping.to_principal(person))
 
     # --- reading ----------------------------------------------------------------------------
 

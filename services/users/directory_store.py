@@ -4,7 +4,8 @@ servicer holds, with a part per job that shares the engine.
 - `places` (`directory_places`): yards, buildings, apartments, listings, the purge guard;
 - `bindings` (`binding_store`): residents' apartment bindings and managers' decisions;
 - `grants` (`binding_grants`): yard grants;
-- `reach` (`binding_reach`): which addresses a person may file requests for.
+- `reach` (`binding_reach`): which addresses a person may file requests for;
+- `labels` (`directory_labels`): places by id with their parents, for their labels.
 
 Code that runs inside another transaction of the users service imports its hook from the part
 itself: `binding_store.approve_pending_bindings` and `forget_user`, `binding_reach.bindings_of`.
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.users.binding_grants import GrantStore
 from services.users.binding_reach import ReachStore
 from services.users.binding_store import BindingStore
+from services.users.directory_labels import LabelStore
 from services.users.directory_places import PlaceStore
 from services.users.directory_references import RequestReferences
 from services.users.directory_sql import DirectoryDb
@@ -31,3 +33,4 @@ class DirectoryStore:
         self.bindings = BindingStore(db)
         self.grants = GrantStore(db)
         self.reach = ReachStore(db)
+        self.labels = LabelStore(db)

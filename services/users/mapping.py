@@ -1,4 +1,5 @@
-"""Protos ↔ the people and verification values of this service. Translation only, no rules."""
+"""Protos ↔ the people, verification and address-label values of this service. Translation
+only, no rules."""
 
 from __future__ import annotations
 
@@ -8,10 +9,16 @@ from datetime import datetime
 from google.protobuf import json_format
 from google.protobuf.timestamp_pb2 import Timestamp
 from ukm.common.v1 import media_pb2, specialization_pb2
-from ukm.users.v1 import user_pb2, users_service_pb2, verification_service_pb2
+from ukm.users.v1 import (
+    directory_service_pb2,
+    user_pb2,
+    users_service_pb2,
+    verification_service_pb2,
+)
 
 from services.kit.enums import EnumKeys
 from services.kit.errors import InvalidArgument
+from services.users.address_labels import LabelledPlace
 from services.users.people import Person
 from services.users.verification import DocumentRecord, VerificationRecord
 
@@ -65,6 +72,35 @@ def to_principal(person: Person) -> user_pb2.Principal:
         status=ACCOUNT_STATUS.number(person.status),  # type: ignore[arg-type]
         specializations=[SPECIALIZATION.number(s) for s in person.specializations],  # type: ignore[misc]
         language=person.language,
+    )
+
+
+def to_contact(person: Person) -> users_service_pb2.Contact:
+    """How to reach a person. An erased one is there with nothing to reach (erasure already
+    cleared the columns; this holds even for a row that still carries something)."""
+    contact = users_service_pb2.Contact(
+        user_id=person.id,
+        full_name=person.full_name,
+        language=person.language,
+        roles=[ROLE.number(r) for r in person.roles],  # type: ignore[misc]
+        status=ACCOUNT_STATUS.number(person.status),  # type: ignore[arg-type]
+    )
+    if not person.anonymized:
+        contact.telegram_user_id = person.telegram_user_id or 0
+        contact.email = person.email or ""
+        contact.phone = person.phone or ""
+    return contact
+
+
+def to_labelled_place(place: LabelledPlace) -> directory_service_pb2.LabelledPlace:
+    """A labelled place with its ids filled in down to its own level (lower ones empty)."""
+    return directory_service_pb2.LabelledPlace(
+        place=directory_service_pb2.PlaceRef(
+            yard_id=place.yard_id,
+            building_id=place.building_id or "",
+            apartment_id=place.apartment_id or "",
+        ),
+        label=place.label,
     )
 
 

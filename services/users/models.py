@@ -53,6 +53,8 @@ users = sa.Table(
     sa.UniqueConstraint("telegram_user_id", name="users_telegram_user_id"),
     sa.Index("users_by_phone_index", "phone_index"),
     sa.Index("users_listing", sa.text("created_at DESC"), sa.text("id DESC")),
+    # Everyone holding a role (GetContacts for managers on every event, ListUsers by role).
+    sa.Index("users_by_role", "roles", postgresql_using="gin"),
 )
 
 # A staff invite. The token holds only id + nonce + MAC (services.users.invites).

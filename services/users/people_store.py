@@ -5,12 +5,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from services.kit import keyset
@@ -19,7 +19,7 @@ from services.users import audit, events, models, person_rows, sql
 from services.users.decisions import Change
 from services.users.people import NewPerson, Person
 from services.users.privacy import Sealer
-from services.users.roles import UNIVERSAL
+from services.users.roles import APPROVED, UNIVERSAL, holders_of
 
 _USERS = models.users
 
@@ -90,6 +90,26 @@ class PeopleStore:
         """One person, or NotFound."""
         async with self.sessions() as session:
             return await person_rows.read(session, user_id, self.sealer)
+
+    async def contacts(self, user_ids: Sequence[str], roles: Iterable[str]) -> list[Person]:
+        """People by id, whatever their status (unknown ids are skipped), together with every
+        approved person holding one of `roles` (or a role implying one: admins are managers),
+        each person once, in id order. One query, whatever the numbers."""
+        wanted: list[sa.ColumnElement[bool]] = []
+        if user_ids:
+            ids = sa.bindparam("user_ids", sorted(set(user_ids)), type_=ARRAY(UUID(as_uuid=False)))
+            wanted.append(_USERS.c.id == sa.any_(ids))
+        if holders := holders_of(roles):
+            # `&&` on the roles array: what the `users_by_role` GIN index answers.
+            wanted.append(
+                sa.and_(_USERS.c.status == APPROVED, _USERS.c.roles.overlap(sorted(holders)))
+            )
+        if not wanted:
+            return []
+        query = sa.select(_USERS).where(sa.or_(*wanted)).order_by(_USERS.c.id)
+        async with self.reader.connect() as connection:
+            rows = (await connection.execute(query)).mappings().all()
+        return [person_rows.to_person(row, self.sealer) for row in rows]
 
     async def list(
         self, filters: UserFilter, *, limit: int, after: tuple[datetime, str] | None

@@ -61,6 +61,13 @@ def effective_roles(roles: Iterable[str]) -> frozenset[str]:
     return held.union(*implied)
 
 
+def holders_of(roles: Iterable[str]) -> frozenset[str]:
+    """The roles whose holders count as holding one of `roles`: the roles themselves and those
+    implying them (asking for managers finds admins too)."""
+    wanted = frozenset(roles)
+    return wanted.union(held for held, implied in IMPLIED.items() if implied & wanted)
+
+
 def may_grant(actor_roles: Iterable[str], role: str) -> bool:
     """Whether someone with `actor_roles` may give or take `role` (also by invite)."""
     actor = effective_roles(actor_roles)
