@@ -72,7 +72,11 @@ class BotUnderTest:
         self.app = build(self.settings)
         self._task = asyncio.create_task(poll(self.app, handle_signals=False))
         await eventually(
-            lambda: len(self.api.calls_to("getUpdates")) > polls_before or self._crashed(),
+            lambda: (
+                len(self.api.calls_to("getUpdates")) > polls_before
+                or self.api.waiting_polls > 0
+                or self._crashed()
+            ),
             what="the bot to poll",
         )
         if self._crashed():
@@ -89,6 +93,8 @@ class BotUnderTest:
         if not self._task.done():
             await self.app.dispatcher.stop_polling()
         await self._task
+        # The long poll the bot walked away from would otherwise hang on for seconds.
+        self.api.wake_pollers()
         await self.app.close()
         self.app, self._task = None, None
 

@@ -90,6 +90,14 @@ class Office:
                 )
         return user
 
+    async def block(self, telegram_id: int) -> None:
+        """Block the person."""
+        user = await self.user_of(telegram_id)
+        await self.users.BlockUser(
+            users_pb.BlockUserRequest(user_id=user.id, reason="Тест: нарушение правил"),
+            metadata=self.md,
+        )
+
     async def bindings(self, user_id: str) -> list[directory_pb2.ApartmentBinding]:
         """A person's bindings."""
         answer = await self.directory.ListApartmentBindings(

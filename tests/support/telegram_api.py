@@ -186,8 +186,14 @@ class LocalBotApi:
     _open_queries: set[str] = field(default_factory=set)
     answers: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     _updates: list[dict[str, Any]] = field(default_factory=list)
+    _pushed: dict[int, dict[str, Any]] = field(default_factory=dict)
+    _redeliveries: list[dict[str, Any]] = field(default_factory=list)
     _next_update_id: int = 1
     _update_arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    # getUpdates calls waiting right now (a bot is polling once this is above zero).
+    waiting_polls: int = 0
+    # The highest offset a getUpdates asked from: every update below it is confirmed.
+    confirmed_offset: int = 0
 
     @property
     def bot_id(self) -> int:
@@ -226,9 +232,21 @@ class LocalBotApi:
         self._next_update_id += 1
         if isinstance(query := update.get("callback_query"), Mapping):
             self.open_query(str(query.get("id", "")))
-        self._updates.append({**update, "update_id": update_id})
+        self._pushed[update_id] = {**update, "update_id": update_id}
+        self._updates.append(self._pushed[update_id])
         self._update_arrived.set()
         return update_id
+
+    def wake_pollers(self) -> None:
+        """End every waiting long poll now (with what there is, usually nothing)."""
+        self._update_arrived.set()
+
+    def redeliver(self, update_id: int) -> None:
+        """Deliver update `update_id` again, as Telegram does when it never heard that it was
+        received (a webhook that answered too late, a poller that died before confirming its
+        offset): the next `getUpdates` returns it whatever offset it asks from."""
+        self._redeliveries.append(dict(self._pushed[update_id]))
+        self._update_arrived.set()
 
     def app(self) -> web.Application:
         """The aiohttp application."""
@@ -438,14 +456,22 @@ class LocalBotApi:
 
     async def _get_updates(self, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset", 0) or 0)
+        self.confirmed_offset = max(self.confirmed_offset, offset)
         limit = int(params.get("limit", 100) or 100)
         timeout = min(float(params.get("timeout", 0) or 0), LONG_POLL_CAP)
         # An offset confirms every update before it: Telegram forgets them for good.
         self._updates = [u for u in self._updates if u["update_id"] >= offset]
-        if not self._updates and timeout > 0:
+        if not self._updates and not self._redeliveries and timeout > 0:
             self._update_arrived.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._update_arrived.wait(), timeout)
+            self.waiting_polls += 1
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._update_arrived.wait(), timeout)
+            finally:
+                self.waiting_polls -= 1
+        if self._redeliveries:
+            again, self._redeliveries = self._redeliveries[:limit], self._redeliveries[limit:]
+            return again
         return self._updates[:limit]
 
 
@@ -787,4 +813,6 @@ async def running_bot_api(
     try:
         yield server
     finally:
+        # Long polls still open (a client that went away) would hold the shutdown up.
+        server.wake_pollers()
         await runner.cleanup()
