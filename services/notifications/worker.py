@@ -1,12 +1,14 @@
 """The delivery worker: claims due deliveries, sends them, records what happened.
 
-One round: claim up to `batch_size` due deliveries under a lease; read their recipients'
-contacts and preferences and the templates in force (one call or query each, for the batch);
-decide each (`compose.prepare`); apply the per-person rate limit (Redis) to non-urgent ones;
-stamp `started_at` on the ones about to go out; call the providers concurrently (at most
-`concurrency` at once); write every result back in one transaction (`delivery.after_send`).
-Rounds follow each other without pause while there is work; otherwise the worker sleeps until
-a NOTIFY (new or retried work) or the poll interval. Any number of workers may run (replicas).
+One round: claim as many due deliveries as there are free slots (at most `concurrency` provider
+calls are under way at once, `batch_size` claimed per round) under a lease; read their
+recipients' contacts and preferences and the templates in force (one call or query each, for
+the batch); decide each (`compose.prepare`); apply the per-person rate limit (Redis) to
+non-urgent ones; stamp `started_at` on the ones about to go out and start their provider calls.
+Each result is written as soon as it is known (`delivery.after_send`; results that arrive
+together share a transaction), so one slow provider call holds up nobody else. Rounds follow
+each other without pause while there is work; otherwise the worker sleeps until a NOTIFY (new
+or retried work), a call finishing, or the poll interval. Any number of workers may run.
 """
 
 from __future__ import annotations
@@ -103,55 +105,76 @@ class DeliveryWorker:
         self.rng = rng or random.Random()
         self.metrics = metrics or WorkerMetrics()
         self.policy = settings.backoff()
-        self._slots = asyncio.Semaphore(settings.concurrency)
+        # Provider calls under way, and their results waiting to be written.
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._results: asyncio.Queue[Recorded] = asyncio.Queue()
 
     async def run(self) -> None:
         """Deliver until cancelled; every failure of a round is retried."""
         helpers = [
             asyncio.create_task(self.wakeup.run(), name="notifications-listen"),
             asyncio.create_task(self._recover_forever(), name="notifications-recover"),
+            asyncio.create_task(self._write_results_forever(), name="notifications-results"),
         ]
         pause = 0.05
         try:
             while True:
                 try:
-                    handled = await self.round()
+                    full = await self.round()
                     pause = 0.05
                 except Exception as exc:  # the database away: nothing was lost, try again
                     log.warning("delivery round failed: %r", exc)
                     await asyncio.sleep(pause)
                     pause = min(pause * 2, 5.0)
                     continue
-                if handled < self.settings.batch_size:
+                if not full:
+                    # New work (NOTIFY), a provider call finishing (a free slot) or the poll.
                     await self.wakeup.wait()
         finally:
+            await self._finish_in_flight()
             for helper in helpers:
                 helper.cancel()
             await asyncio.gather(*helpers, return_exceptions=True)
 
-    async def round(self) -> int:
-        """Claim, send and record one batch; returns how many deliveries it held."""
+    async def round(self) -> bool:
+        """Claim as many due deliveries as there are free slots, record those that need no
+        provider call, and start the calls of the others (each result is written as soon as
+        it is known, by `_write_results_forever`). Returns whether the round was full (so the
+        next one follows without waiting)."""
+        free = self.settings.concurrency - len(self._in_flight)
+        if free <= 0:
+            return False
+        limit = min(self.settings.batch_size, free)
         lease = timedelta(seconds=self.settings.lease_seconds)
-        claimed = await self.store.claim(
-            limit=self.settings.batch_size, now=self.clock(), lease=lease
-        )
-        if claimed:
-            results = await self.process(claimed)
-            await self.store.record(results, now=self.clock())
-        return len(claimed)
-
-    async def process(self, claimed: Sequence[Claimed]) -> list[Recorded]:
-        """Decide, send and judge a claimed batch (nothing is written here but `started_at`)."""
+        claimed = await self.store.claim(limit=limit, now=self.clock(), lease=lease)
+        if not claimed:
+            return False
         now = self.clock()
+        unsent, sends = await self.plan(claimed, now)
+        await self.store.record(unsent, now=now)
+        await self.store.mark_started(
+            [Started(d.id, tuple(c.value for c in s.channels), s.index) for d, s in sends],
+            now=now,
+        )
+        for delivery, send in sends:
+            task = asyncio.create_task(self._deliver(delivery, send))
+            self._in_flight.add(task)
+            task.add_done_callback(self._call_finished)
+        return len(claimed) == limit
+
+    async def plan(
+        self, claimed: Sequence[Claimed], now: datetime
+    ) -> tuple[list[Recorded], list[tuple[Claimed, compose.Send]]]:
+        """Decide each claimed delivery: what to record without sending, and what to send."""
         recipients = {d.recipient_id for d in claimed}
         try:
             contacts = await self.people.contacts(recipients)
         except Exception as exc:
             log.warning("cannot read recipients' contacts (%r); the batch waits", exc)
-            return [_requeue(d, now + _DIRECTORY_PAUSE) for d in claimed]
+            return [_requeue(d, now + _DIRECTORY_PAUSE) for d in claimed], []
         stored = await self.preferences.load(recipients)
         catalogue = await self.templates.catalogue()
-        results: list[Recorded] = []
+        unsent: list[Recorded] = []
         sends: list[tuple[Claimed, compose.Send]] = []
         for delivery in claimed:
             prepared = compose.prepare(
@@ -165,31 +188,64 @@ class DeliveryWorker:
             if isinstance(prepared, compose.Send):
                 held = await self._rate_limited(delivery, now)
                 if held is not None:
-                    results.append(held)
+                    unsent.append(held)
                 else:
                     sends.append((delivery, prepared))
                 continue
-            results.append(self._unsent(delivery, prepared, now))
-        await self.store.mark_started(
-            [Started(d.id, tuple(c.value for c in s.channels), s.index) for d, s in sends],
-            now=now,
-        )
-        outcomes = await asyncio.gather(*(self._send(s) for _, s in sends))
+            unsent.append(self._unsent(delivery, prepared, now))
+        return unsent, sends
+
+    async def _deliver(self, delivery: Claimed, send: compose.Send) -> None:
+        outcome = await self._send(send)
         done = self.clock()
-        for (delivery, send), outcome in zip(sends, outcomes, strict=True):
-            if delivery.attempt_count == 0:
-                self.metrics.queued.observe((done - delivery.created_at).total_seconds())
-            results.append(self._judged(delivery, send, outcome, done))
-        return results
+        if delivery.attempt_count == 0:
+            self.metrics.queued.observe((done - delivery.created_at).total_seconds())
+        self._results.put_nowait(self._judged(delivery, send, outcome, done))
+
+    def _call_finished(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self.wakeup.set()  # a slot is free
 
     async def _send(self, send: compose.Send) -> Outcome:
         channel = self.channels[send.channels[send.index]]
-        async with self._slots:
+        try:
+            return await channel.send(send.message)
+        except Exception as exc:  # a channel bug must not leave the delivery hanging
+            log.exception("channel %s raised", channel.kind.value)
+            return Transient(f"{channel.kind.value}: unexpected error {type(exc).__name__}")
+
+    async def _write_results_forever(self) -> None:
+        """Write results in batches of whatever has arrived (one transaction each)."""
+        pause = 0.05
+        while True:
+            batch = [await self._results.get()]
+            while not self._results.empty():
+                batch.append(self._results.get_nowait())
+            while True:
+                try:
+                    await self.store.record(batch, now=self.clock())
+                    pause = 0.05
+                    break
+                except Exception as exc:
+                    # The database is away. The calls were made; keep their results until it
+                    # is back (or until the lease runs out, when recovery settles them as
+                    # possibly sent — never sent twice either way).
+                    log.warning("cannot record %d results yet: %r", len(batch), exc)
+                    await asyncio.sleep(pause)
+                    pause = min(pause * 2, 5.0)
+
+    async def _finish_in_flight(self, grace: float = 3.0) -> None:
+        """At shutdown: let provider calls under way finish and write what they came to."""
+        if self._in_flight:
+            await asyncio.wait(set(self._in_flight), timeout=grace)
+        batch = []
+        while not self._results.empty():
+            batch.append(self._results.get_nowait())
+        if batch:
             try:
-                return await channel.send(send.message)
-            except Exception as exc:  # a channel bug must not leave the delivery hanging
-                log.exception("channel %s raised", channel.kind.value)
-                return Transient(f"{channel.kind.value}: unexpected error {type(exc).__name__}")
+                await self.store.record(batch, now=self.clock())
+            except Exception as exc:
+                log.warning("results lost at shutdown (recovery settles them): %r", exc)
 
     async def _rate_limited(self, delivery: Claimed, now: datetime) -> Recorded | None:
         """The delivery put back when its recipient has had enough for now (urgent: never)."""

@@ -14,7 +14,7 @@ import os
 import sys
 import urllib.request
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -26,6 +26,8 @@ from ukm.requests.v1 import request_pb2
 
 from mesh.infra import free_port
 from mesh.process import ManagedProcess
+from mesh.topology import load_topology
+from services.kit.db import migrate_async
 from services.kit.envelope import event_subject, wrap
 from tests.notifications.conftest import Providers
 from tests.support.events import wait_until
@@ -116,9 +118,15 @@ async def stack(
 
 
 @pytest.fixture(scope="module")
-def service(
+async def service(
     stack: Stack, providers: Providers, grpc_port: int, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[NotificationsProcess]:
+) -> AsyncIterator[NotificationsProcess]:
+    # What `ukm migrate` (or the Kubernetes init container) does before the service starts.
+    await migrate_async(
+        stack.settings.database_url.get_secret_value(),
+        load_topology().service("notifications").migrations_dir,
+        "notifications",
+    )
     process = NotificationsProcess(stack, providers, grpc_port, tmp_path_factory.mktemp("svc"))
     yield process
     process.stop()
@@ -184,9 +192,9 @@ async def test_a_service_killed_mid_send_never_sends_twice(
     manager = await sign_in(stack, "manager")
     plumbers = await on_shift(stack, 3)
     stalled = plumbers[1]
-    # Telegram takes the message but answers only after a minute: the call is open when the
+    # Telegram takes the message but answers only after 8 s: the call is open when the
     # process dies, and nobody knows whether it went through.
-    outside.bot.fail_chat(stalled.chat_id, Failure.stall(60))  # type: ignore[arg-type]
+    outside.bot.fail_chat(stalled.chat_id, Failure.stall(8))  # type: ignore[arg-type]
     await publish_pool_offer(stack, event_id=str(uuid.uuid4()))
 
     async def all_reached() -> bool:
