@@ -4,7 +4,22 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from bot.callbacks import Fork, ForkChoice, PickBuilding, PickFlat, PickYard
+from bot.callbacks import (
+    CategoryKey,
+    Fork,
+    ForkChoice,
+    MenuItem,
+    MenuKey,
+    PickAddress,
+    PickBuilding,
+    PickCategory,
+    PickFlat,
+    PickUrgency,
+    PickYard,
+    StepAction,
+    StepDo,
+    UrgencyKey,
+)
 from tests.bot.harness import Chat, stem
 from tests.bot.office import Office, Place
 
@@ -30,3 +45,22 @@ async def resident(chat: Chat, place: Place, office: Office, *, flat: str = "7")
     user = await office.approve(chat.id)
     await chat.say("/menu", stem(chat.t, "menu.title"))
     return user.id
+
+
+LEAK = "Течёт труба под раковиной на кухне, вода капает к соседям"
+
+
+async def to_summary(chat: Chat, *, photos: int = 2) -> None:
+    """From the menu to the summary of a plumbing leak with `photos` photos (an album)."""
+    t = chat.t
+    await chat.tap(MenuItem(item=MenuKey.NEW_REQUEST).pack(), stem(t, "new_request.category.ask"))
+    await chat.tap(PickCategory(category=CategoryKey.PLUMBING).pack(), t("new_request.address.ask"))
+    await chat.tap(PickAddress(index=0).pack(), t("new_request.description.ask"))
+    await chat.say(LEAK, t("new_request.urgency.ask"))
+    await chat.tap(PickUrgency(urgency=UrgencyKey.HIGH).pack(), stem(t, "new_request.media.ask"))
+    for n in range(1, photos + 1):
+        since = chat.mark()
+        chat.user.photo(media_group_id="album-1")
+        await chat.expect(t("new_request.media.added", count=n, limit=5), since=since)
+    action = StepAction.DONE if photos else StepAction.SKIP
+    await chat.tap(StepDo(action=action).pack(), stem(t, "new_request.summary"))

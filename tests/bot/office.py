@@ -120,10 +120,14 @@ class Office:
         )
         return list(answer.requests)
 
-    async def invite(self, role: int) -> str:
+    async def invite(self, role: int, specializations: tuple[int, ...] = ()) -> str:
         """A staff invite token."""
         answer = await self.users.CreateInvite(
-            users_pb.CreateInviteRequest(role=role, validity=users_pb.INVITE_VALIDITY_ONE_HOUR),
+            users_pb.CreateInviteRequest(
+                role=role,
+                specializations=list(specializations),
+                validity=users_pb.INVITE_VALIDITY_ONE_HOUR,
+            ),
             metadata=self.md,
         )
         return answer.token

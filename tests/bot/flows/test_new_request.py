@@ -22,28 +22,12 @@ from bot.callbacks import (
     UrgencyKey,
 )
 from bot.logic.moments import local_time
-from tests.bot.harness import BotUnderTest, Chat, new_chat, stem
+from tests.bot.harness import BotUnderTest, new_chat, stem
 from tests.bot.journeys import resident
 from tests.bot.office import Office, Place
 from tests.support.telegram_api import LocalBotApi
 
 LEAK = "Течёт труба под раковиной на кухне, вода капает к соседям"
-
-
-async def to_summary(chat: Chat, *, photos: int = 2) -> None:
-    """From the menu to the summary with a plumbing leak."""
-    t = chat.t
-    await chat.tap(MenuItem(item=MenuKey.NEW_REQUEST).pack(), stem(t, "new_request.category.ask"))
-    await chat.tap(PickCategory(category=CategoryKey.PLUMBING).pack(), t("new_request.address.ask"))
-    await chat.tap(PickAddress(index=0).pack(), t("new_request.description.ask"))
-    await chat.say(LEAK, t("new_request.urgency.ask"))
-    await chat.tap(PickUrgency(urgency=UrgencyKey.HIGH).pack(), stem(t, "new_request.media.ask"))
-    for n in range(1, photos + 1):
-        since = chat.mark()
-        chat.user.photo(media_group_id="album-1")
-        await chat.expect(t("new_request.media.added", count=n, limit=5), since=since)
-    action = StepAction.DONE if photos else StepAction.SKIP
-    await chat.tap(StepDo(action=action).pack(), stem(t, "new_request.summary"))
 
 
 async def test_a_resident_files_a_request_with_two_photos(
