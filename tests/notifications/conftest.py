@@ -93,8 +93,11 @@ class Providers:
         self.bot._planned.clear()
         self.bot._chat_failures.clear()
         self.smtp.received.clear()
+        self.smtp._refused.clear()
+        self.smtp._data_failures.clear()
         self.sms.calls.clear()
         self.sms.sent.clear()
+        self.sms.balance = 1000
 
     def channels(self) -> dict[ChannelKind, Channel]:
         """Our real channels pointed at the stand-ins (pacing loose enough for tests)."""
@@ -132,6 +135,9 @@ FAST = DeliverySettings(
     lease_seconds=3.0,
     contacts_ttl_seconds=0.0,
     max_attempts=4,
+    # Small enough that a test can see the limit hold messages back, and let them go.
+    recipient_limit=10,
+    recipient_window_seconds=3.0,
 )
 
 
