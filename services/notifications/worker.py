@@ -67,6 +67,12 @@ class WorkerMetrics:
             ["state"],
             registry=self.registry,
         )
+        self.template_problems = Counter(
+            "ukm_notification_template_problems",
+            "Messages sent with a fallback (missing translation, broken template), by template",
+            ["template"],
+            registry=self.registry,
+        )
         self.queued = Histogram(
             "ukm_notification_queue_seconds",
             "From recording a delivery to its first provider call",
@@ -186,6 +192,7 @@ class DeliveryWorker:
                 now=now,
             )
             if isinstance(prepared, compose.Send):
+                self._report_template(delivery, prepared)
                 held = await self._rate_limited(delivery, now)
                 if held is not None:
                     unsent.append(held)
@@ -194,6 +201,17 @@ class DeliveryWorker:
                 continue
             unsent.append(self._unsent(delivery, prepared, now))
         return unsent, sends
+
+    def _report_template(self, delivery: Claimed, send: compose.Send) -> None:
+        """A missing translation or a broken edit is sent anyway (in Russian, or as the plain
+        facts) and reported here, so someone fixes the template."""
+        for warning in send.rendered.warnings:
+            self.metrics.template_problems.labels(delivery.template).inc()
+            log.warning(
+                "template problem: %s",
+                warning,
+                extra={"template": delivery.template, "language": send.language},
+            )
 
     async def _deliver(self, delivery: Claimed, send: compose.Send) -> None:
         outcome = await self._send(send)
