@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -71,11 +72,16 @@ async def webhook_server(app: BotApp) -> AsyncIterator[str]:
 
 
 async def run(app: BotApp) -> None:
-    """Serve in the configured mode until told to stop."""
+    """Serve in the configured mode until SIGTERM or SIGINT."""
     try:
         if app.settings.webhook_mode:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, stop.set)
+            # Leaving shuts the aiohttp app down, which runs the dispatcher's shutdown.
             async with webhook_server(app):
-                await asyncio.Event().wait()
+                await stop.wait()
         else:
             await poll(app)
     finally:

@@ -188,7 +188,10 @@ async def on_unknown_callback(query: CallbackQuery, turn: Turn) -> None:
 
 
 async def on_menu_item_not_yet(query: CallbackQuery, turn: Turn) -> None:
-    """Menu items of flows still to come."""
+    """Menu items of flows still to come (for pending people: a menu they no longer have)."""
+    if not turn.person.approved:
+        await on_unknown_callback(query, turn)
+        return
     await on_not_yet(query, turn)
 
 

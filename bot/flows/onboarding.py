@@ -22,6 +22,8 @@ from bot.callbacks import (
     Fork,
     ForkChoice,
     ListKind,
+    MenuItem,
+    MenuKey,
     PageTo,
     PickBuilding,
     PickFlat,
@@ -92,6 +94,8 @@ async def ask_fork(turn: Turn) -> None:
         [
             [button(turn.t("onboarding.fork.resident"), Fork(choice=ForkChoice.RESIDENT).pack())],
             [button(turn.t("onboarding.fork.staff"), Fork(choice=ForkChoice.STAFF).pack())],
+            # The language can be chosen before anything else.
+            [button(turn.t("menu.item.lang"), MenuItem(item=MenuKey.LANGUAGE).pack())],
         ]
     )
     await turn.show("onboarding.fork.ask", markup)

@@ -87,6 +87,12 @@ async def test_language_help_and_cancel(
 
     # Pending people may choose their language too; the step follows in it.
     await chat.say("/menu", stem(en, "onboarding.fork.ask"))
+    await chat.tap(MenuItem(item=MenuKey.LANGUAGE).pack(), en("language.ask"))
+    ru = chat.t.catalogue.translator("ru")
+    await chat.tap(LangPick(code=Language.RU).pack(), ru("onboarding.fork.ask"))
+    assert (await office.user_of(chat.id)).language == "ru"
+    await chat.tap(MenuItem(item=MenuKey.LANGUAGE).pack(), ru("language.ask"))
+    await chat.tap(LangPick(code=Language.EN).pack(), en("onboarding.fork.ask"))
     await office.approve(chat.id)
     await chat.say("/menu", stem(en, "menu.title"))
     await chat.tap(MenuItem(item=MenuKey.LANGUAGE).pack(), en("language.ask"))
