@@ -16,16 +16,22 @@ M = TypeVar("M", bound=Message)
 
 
 class Acting:
-    """`unary` as the person `who` (authorization: Bearer <their token>)."""
+    """`unary` as the person `who` (authorization: Bearer <their token>).
+
+    One lives for one update: the token is looked up once and reused by its calls.
+    """
 
     def __init__(self, rpc: Rpc, sessions: Sessions, who: TelegramUser) -> None:
         self.rpc = rpc
         self.sessions = sessions
         self.who = who
+        self._token: Token | None = None
 
     async def token(self, *, fresh: bool = False) -> Token:
         """The person's current token (see `Sessions.token`)."""
-        return await self.sessions.token(self.who, fresh=fresh)
+        if fresh or self._token is None:
+            self._token = await self.sessions.token(self.who, fresh=fresh)
+        return self._token
 
     async def unary(self, path: str, request: Message, response_type: type[M]) -> M:
         """Call `path` as the person; a token the services refuse is replaced once."""

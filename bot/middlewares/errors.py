@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.types import TelegramObject, Update, User
 
 from bot.i18n import Catalogue, Translator
@@ -53,12 +53,17 @@ class ErrorsMiddleware(BaseMiddleware):
             return await handler(event, data)
         except MeshError as error:
             await self._answer_mesh_error(error, event, data, reply)
+        except TelegramForbiddenError:
+            # The person blocked the bot or left: nobody to answer.
+            log.info("bot blocked by the person", extra=_ids(event, data))
         except TelegramAPIError as error:
-            # Telegram refused one of our replies: nothing to tell the person through it.
+            # Telegram refused one of our replies (a bug in it, most likely): a plain apology
+            # instead, which Telegram accepts.
             log.warning(
-                "bot api call failed",
-                extra={"update_id": event.update_id, "error": type(error).__name__},
+                "bot api call failed", extra={**_ids(event, data), "error": type(error).__name__}
             )
+            t = await self._t(data)
+            await self._say(reply, t("error.unexpected"))
         except Exception:
             log.exception("update failed", extra=_ids(event, data))
             t = await self._t(data)

@@ -31,7 +31,7 @@ from tests.bot.journeys import onboard, resident
 from tests.bot.office import Office, Place
 from tests.bot.tcp_proxy import TcpProxy
 from tests.support.stack import Stack
-from tests.support.telegram_api import LocalBotApi
+from tests.support.telegram_api import Failure, LocalBotApi
 
 LIFT = "Лифт застревает между 3 и 4 этажом"
 
@@ -224,3 +224,23 @@ async def test_a_flood_gets_one_slow_down(
         assert len(texts) == 4
     finally:
         await bot.stop()
+
+
+async def test_a_reply_telegram_refuses_becomes_an_apology(
+    bot: BotUnderTest, api: LocalBotApi
+) -> None:
+    chat = new_chat(api)
+    api.fail_next(
+        Failure(400, "Bad Request: can't parse entities: Unsupported start tag"),
+        methods={"sendMessage"},
+    )
+    await chat.say("/help", chat.t("error.unexpected"))
+    # Someone who blocked the bot: nothing more is tried, nothing breaks.
+    api.fail_chat(chat.id, Failure.blocked())
+    chat.user.text("/help")
+    await eventually(
+        lambda: any(c.status == 403 and c.chat_id == chat.id for c in api.calls),
+        what="the refused reply",
+    )
+    api.heal_chat(chat.id)
+    await chat.say("/help", chat.t("help.pending"))
