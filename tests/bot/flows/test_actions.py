@@ -1,21 +1,29 @@
 """Buttons on notifications (`act:<action>:<number>`, the kit's codec): after a plumber on shift
 and a manager (over gRPC) bring a resident's request to CONFIRMED, the resident accepts it with
-stars and a review, returns another with a reason, and answers a clarification — each checked
-against the request the services hold."""
+stars and a review, returns another with a reason, and answers a clarification; an executor
+on shift takes a pool request — each checked against the request the services hold."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import grpc
 import httpx
 import pytest
+from ukm.common.v1 import specialization_pb2
 from ukm.requests.v1 import request_pb2
 from ukm.requests.v1 import requests_service_pb2 as pb
 from ukm.requests.v1 import requests_service_pb2_grpc as rpc
 from ukm.shifts.v1 import shifts_service_pb2 as shifts_pb
 from ukm.shifts.v1 import shifts_service_pb2_grpc as shifts_rpc
+from ukm.users.v1 import user_pb2
 
 from bot.callbacks import Stars, StepAction, StepDo
+from bot.mesh import IDENTITY, Mesh, Rpc, Sessions, TelegramUser
+from bot.settings import BotSettings
 from services.kit.callbacks import InlineAction, encode
+from services.kit.channels import MeshChannels
+from services.kit.redis import redis_client
 from tests.bot.harness import BotUnderTest, Chat, new_chat, stem
 from tests.bot.journeys import resident, to_summary
 from tests.bot.office import Office, Place
@@ -131,3 +139,49 @@ async def test_return_with_a_reason_and_answer_a_question(
         pb.ListCommentsRequest(request_number=second), metadata=office.md
     )
     assert any(c.text == "Третий этаж" for c in comments.comments)
+
+
+async def test_an_executor_on_shift_takes_a_pool_request(
+    bot: BotUnderTest,
+    api: LocalBotApi,
+    stack: Stack,
+    place: Place,
+    office: Office,
+    redis_url: str,
+    pki_dir: Path,
+) -> None:
+    resident_chat = new_chat(api)
+    user_id = await resident(resident_chat, place, office, flat="12")
+    number = await filed(resident_chat, office, user_id)
+
+    # A plumber who joined through an invite in the bot, approved, gone on shift (the shift
+    # menu is still to come: the bot's own façade does it here, as the person).
+    chat = new_chat(api)
+    token = await office.invite(
+        user_pb2.ROLE_EXECUTOR, (specialization_pb2.SPECIALIZATION_PLUMBER,)
+    )
+    await chat.say(f"/start join_{token}", stem(chat.t, "onboarding.name.ask"))
+    await office.approve(chat.id)
+    await chat.say("/menu", stem(chat.t, "menu.title"))
+    settings = BotSettings(redis_url=redis_url, mesh_address=stack.mesh_address, pki_dir=pki_dir)
+    channels = MeshChannels(settings, IDENTITY)
+    redis = redis_client(settings, name="bot-test")
+    try:
+        rpc = Rpc(channels, timeout=3.0)
+        services = Mesh(rpc, Sessions(rpc, redis, prefix="t-take")).acting_for(
+            TelegramUser(id=chat.id)
+        )
+        await services.shifts.start()
+    finally:
+        await channels.close()
+        await redis.aclose()
+
+    await notify(api, chat, "Новая заявка в пуле сантехников", InlineAction.TAKE, number)
+    await chat.tap(encode(InlineAction.TAKE, number), chat.t("take.done", number=f"№{number}"))
+    request = await office.request(number)
+    assert request.status == request_pb2.REQUEST_STATUS_IN_PROGRESS
+    assert request.executor_id == (await office.user_of(chat.id)).id
+    # Taken already: the service's reason, in words.
+    since = chat.mark()
+    chat.user.press(encode(InlineAction.TAKE, number))
+    await chat.expect(chat.t("reason.TRANSITION_NOT_ALLOWED"), since=since)
