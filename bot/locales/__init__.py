@@ -1,0 +1,1 @@
+"""The bot's message catalogues (one YAML per language); a package so that installs ship them."""
