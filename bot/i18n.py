@@ -1,5 +1,6 @@
-"""Words for people in Russian, Uzbek (Latin) and English: one YAML catalogue per language in
-`bot/locales/`, Russian the default and the fallback.
+"""Words for people in Russian, Uzbek (Latin) and English, Russian the default and the fallback:
+per language, `bot/locales/<language>.yaml` (what every flow shares) and one file per flow in
+`bot/locales/<language>/<flow>.yaml`, merged (a key defined twice is refused at load).
 
 `t("key", name=value)` formats a message with `str.format` placeholders; values are
 HTML-escaped first, because every message goes out with `parse_mode=HTML` and a name or a
@@ -33,11 +34,19 @@ class Catalogue:
 
     @classmethod
     def load(cls, folder: Path = LOCALES) -> Catalogue:
-        """The catalogue from `<folder>/<language>.yaml` for every language."""
+        """The catalogue from `<folder>/<language>.yaml` and `<folder>/<language>/*.yaml` for
+        every language."""
         messages = {}
         for language in LANGUAGES:
-            document = yaml.safe_load((folder / f"{language}.yaml").read_text(encoding="utf-8"))
-            messages[language] = dict(_flatten(document or {}))
+            files = [folder / f"{language}.yaml", *sorted((folder / language).glob("*.yaml"))]
+            merged: dict[str, str] = {}
+            for path in files:
+                document = yaml.safe_load(path.read_text(encoding="utf-8"))
+                for key, text in _flatten(document or {}):
+                    if key in merged:
+                        raise ValueError(f"{path}: message {key!r} is defined twice")
+                    merged[key] = text
+            messages[language] = merged
         return cls(messages)
 
     def text(self, language: str, key: str) -> str:
