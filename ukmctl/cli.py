@@ -1,4 +1,4 @@
-"""The `ukm` command: gen, serve, migrate, up, status, seed, token, events, outbox."""
+"""The `ukm` command: gen, serve, bot, migrate, up, status, seed, token, events, outbox."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("gen", help="regenerate gen/ (Python SDK, descriptor set) from proto/")
     serve = commands.add_parser("serve", help="run one service (what a container runs)")
     serve.add_argument("service")
+    commands.add_parser(
+        "bot", help="run the Telegram bot (polling, or a webhook when UKM_BOT_WEBHOOK_URL is set)"
+    )
     migrate = commands.add_parser("migrate", help="apply migrations and create JetStream streams")
     migrate.add_argument("services", nargs="*", help="default: every service with a schema")
     migrate.add_argument(
@@ -73,6 +76,10 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "serve":
         return _serve(args.service)
+    if args.command == "bot":
+        from bot.__main__ import main as run_bot
+
+        return run_bot()
     if args.command == "migrate":
         from mesh.prepare import prepare
         from services.kit.settings import Settings
