@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
+import grpc
 from ukm.shifts.v1 import shifts_service_pb2 as shifts_pb
 from ukm.shifts.v1 import shifts_service_pb2_grpc as shifts_rpc
 from ukm.users.v1 import directory_service_pb2 as directory_pb
@@ -35,6 +36,7 @@ RETRYABLE = (
     "/ukm.users.v1.DirectoryService/LabelAddresses",
     "/ukm.shifts.v1.ShiftService/ListActiveShifts",
 )
+_RETRY_LATER = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
 # Who reads internal comments: the company's people (as the requests service decides).
 _STAFF_ROLES = frozenset({"manager", "admin", "executor"})
 
@@ -194,7 +196,15 @@ class MeshPeople:
             building_id=address.building_id,
             apartment_id=address.apartment_id,
         )
-        answer = await stub.LabelAddresses(directory_pb.LabelAddressesRequest(places=[place]))
+        try:
+            answer = await stub.LabelAddresses(directory_pb.LabelAddressesRequest(places=[place]))
+        except grpc.aio.AioRpcError as error:
+            if error.code() in _RETRY_LATER:
+                raise  # the directory is away: the event waits and comes back
+            # A place the directory refuses to label (ids that contradict each other): the
+            # message goes out without its address line rather than not at all.
+            log.warning("cannot label an address: %s", error.code().name)
+            return ""
         label = answer.places[0].label if answer.places else ""
         self._labels.put(address, label)
         return label
