@@ -69,10 +69,20 @@ class Up:
             if not line and self.process.poll() is not None:
                 break
             self.output += line
-            if line.startswith("Watch the events arrive"):
-                self.output += self.process.stdout.readline() + self.process.stdout.readline()
+            if line.strip().startswith(".venv/bin/ukm outbox --follow"):  # the banner's last
                 return self.output
         raise AssertionError(f"ukm up did not come up:\n{self.output}")
+
+    def ukm(self, *command: str) -> subprocess.CompletedProcess[str]:
+        """`ukm <command> --root <its root>` against this run; never raises on failure."""
+        return subprocess.run(
+            [sys.executable, "-m", "ukmctl", *command, "--root", str(self.root)],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
 
     def descendants(self) -> list[psutil.Process]:
         return psutil.Process(self.process.pid).children(recursive=True)
@@ -128,14 +138,7 @@ def test_up_is_healthy_and_its_printed_commands_work_as_printed(
     first = Up(root, topology_file)
     up_runs.append(first)
     output = first.wait_until_up()
-    status = subprocess.run(
-        [sys.executable, "-m", "ukmctl", "status", "--root", str(root)],
-        cwd=ROOT,
-        env=first.env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    status = first.ukm("status")
     assert status.returncode == 0, status.stdout + status.stderr
 
     commands = printed_commands(output)
@@ -168,14 +171,7 @@ def test_up_is_healthy_and_its_printed_commands_work_as_printed(
     number = json.loads(results[8])["request"]["requestNumber"]
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        printed = subprocess.run(
-            [sys.executable, "-m", "ukmctl", "outbox", "--root", str(root)],
-            cwd=ROOT,
-            env=first.env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
+        printed = first.ukm("outbox").stdout
         told = [m for m in printed.split("\n\n") if "→ resident@demo.ukm.uz" in m]
         if any(number in m and "готова к приёмке" in m for m in told):  # confirmed
             break
@@ -188,13 +184,7 @@ def test_up_is_healthy_and_its_printed_commands_work_as_printed(
     service.kill()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        healthy = subprocess.run(
-            [sys.executable, "-m", "ukmctl", "status", "--root", str(root)],
-            cwd=ROOT,
-            env=first.env,
-            capture_output=True,
-            check=False,
-        )
+        healthy = first.ukm("status")
         if healthy.returncode == 0 and not service.is_running():
             break
         time.sleep(0.5)
