@@ -31,6 +31,7 @@ from bot.mesh.requests import AddressRef, Requests
 from bot.mesh.sessions import Sessions, TelegramUser, Token
 from bot.mesh.shifts import Shifts
 from bot.mesh.users import Users
+from bot.mesh.verification import Verification
 
 __all__ = [
     "IDENTITY",
@@ -55,6 +56,7 @@ __all__ = [
     "TelegramUser",
     "Token",
     "Users",
+    "Verification",
     "Violation",
     "retryable_methods",
 ]
@@ -69,6 +71,7 @@ class PersonServices:
     directory: Directory
     requests: Requests
     shifts: Shifts
+    verification: Verification
 
 
 class Mesh:
@@ -87,4 +90,5 @@ class Mesh:
             directory=Directory(acting),
             requests=Requests(acting),
             shifts=Shifts(acting),
+            verification=Verification(acting),
         )

@@ -17,7 +17,7 @@ from google.protobuf.message import Message
 from ukm.auth.v1 import auth_service_pb2
 from ukm.requests.v1 import requests_service_pb2
 from ukm.shifts.v1 import shifts_service_pb2
-from ukm.users.v1 import directory_service_pb2, users_service_pb2
+from ukm.users.v1 import directory_service_pb2, users_service_pb2, verification_service_pb2
 
 from bot.mesh.errors import from_rpc
 from services.kit.channels import MeshChannels
@@ -33,6 +33,7 @@ _FILES: tuple[FileDescriptor, ...] = (
     auth_service_pb2.DESCRIPTOR,
     users_service_pb2.DESCRIPTOR,
     directory_service_pb2.DESCRIPTOR,
+    verification_service_pb2.DESCRIPTOR,
     requests_service_pb2.DESCRIPTOR,
     shifts_service_pb2.DESCRIPTOR,
 )

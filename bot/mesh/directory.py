@@ -3,6 +3,7 @@ binding, and the addresses a person may file requests for."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -100,3 +101,67 @@ class Directory:
             pb.ResolveAddressesResponse,
         )
         return list(answer.addresses)
+
+    # --- managers -----------------------------------------------------------------------------
+
+    async def list_bindings(
+        self,
+        *,
+        status: int = directory_pb2.BINDING_STATUS_UNSPECIFIED,
+        user_id: str = "",
+        page_token: str = "",
+        page_size: int = 20,
+    ) -> Page[directory_pb2.ApartmentBinding]:
+        """Bindings, oldest first: everyone's for managers (or one person's, `user_id`)."""
+        answer = await self.acting.unary(
+            _SERVICE + "ListApartmentBindings",
+            pb.ListApartmentBindingsRequest(
+                page_size=page_size,
+                page_token=page_token,
+                status=status,  # type: ignore[arg-type]
+                user_id=user_id,
+            ),
+            pb.ListApartmentBindingsResponse,
+        )
+        return Page(list(answer.bindings), answer.next_page_token)
+
+    async def decide_binding(
+        self, binding_id: str, *, approve: bool, reason: str = ""
+    ) -> directory_pb2.ApartmentBinding:
+        """Approve or reject a pending binding (a rejection needs a reason; the resident is
+        told)."""
+        answer = await self.acting.unary(
+            _SERVICE + "DecideApartmentBinding",
+            pb.DecideApartmentBindingRequest(binding_id=binding_id, approve=approve, reason=reason),
+            pb.DecideApartmentBindingResponse,
+        )
+        return answer.binding
+
+    async def labels(
+        self,
+        *,
+        apartment_ids: Sequence[str] = (),
+        building_ids: Sequence[str] = (),
+        yard_ids: Sequence[str] = (),
+    ) -> dict[str, str]:
+        """Human labels of places ("ЖК … · ул. …, 12 · кв. 45") by the id asked for; places
+        that do not exist are left out."""
+        places = [
+            *(pb.PlaceRef(apartment_id=i) for i in dict.fromkeys(apartment_ids) if i),
+            *(pb.PlaceRef(building_id=i) for i in dict.fromkeys(building_ids) if i),
+            *(pb.PlaceRef(yard_id=i) for i in dict.fromkeys(yard_ids) if i),
+        ]
+        if not places:
+            return {}
+        labels: dict[str, str] = {}
+        for start in range(0, len(places), 200):  # the contract's bound per call
+            answer = await self.acting.unary(
+                _SERVICE + "LabelAddresses",
+                pb.LabelAddressesRequest(places=places[start : start + 200]),
+                pb.LabelAddressesResponse,
+            )
+            for found in answer.places:
+                ref = found.place
+                key = ref.apartment_id or ref.building_id or ref.yard_id
+                labels[key] = found.label
+        return labels
