@@ -20,6 +20,7 @@ from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
 __all__ = [
+    "DocTypeKey",
     "Fork",
     "ForkChoice",
     "LangPick",
@@ -29,16 +30,25 @@ __all__ = [
     "Nav",
     "NavTo",
     "PageTo",
+    "Panel",
+    "PanelAct",
+    "PanelKind",
     "PickAddress",
     "PickBuilding",
     "PickCategory",
+    "PickDocType",
     "PickFlat",
+    "PickInviteRole",
+    "PickSpec",
     "PickUrgency",
+    "PickValidity",
     "PickYard",
     "RolePick",
+    "SpecKey",
     "Stars",
     "StepAction",
     "StepDo",
+    "ValidityKey",
 ]
 
 
@@ -157,6 +167,10 @@ class ListKind(StrEnum):
     BUILDINGS = "b"
     FLATS = "f"
     MINE = "m"
+    # The manager's people panels (flows/people.py, verification.py, bindings.py).
+    PENDING_USERS = "pu"
+    VERIFICATIONS = "pv"
+    PENDING_BINDINGS = "pb"
 
 
 class PageTo(CallbackData, prefix="pg"):
@@ -227,3 +241,90 @@ class Stars(CallbackData, prefix="st"):
     """A rating."""
 
     stars: int = Field(ge=1, le=5)
+
+
+# --- the manager's people panels (prefix letter `p`; flows/people.py and its siblings) --------
+
+
+class PanelKind(StrEnum):
+    """What a panel button is about."""
+
+    USER = "u"  # a pending person (id: the user)
+    CASE = "v"  # a verification case (id: the user)
+    DOCUMENT = "d"  # a document of a case (id: the document)
+    BINDING = "b"  # an apartment binding (id: the binding)
+
+
+class PanelAct(StrEnum):
+    """What to do with it."""
+
+    OPEN = "o"
+    APPROVE = "y"
+    REJECT = "n"  # block, for a person
+    ASK_DOCUMENTS = "d"
+
+
+class Panel(CallbackData, prefix="p"):
+    """Open or decide one item of a people panel. The id is checked against what the manager
+    was shown, then read afresh as them before anything is decided."""
+
+    kind: PanelKind
+    act: PanelAct
+    id: UUID
+
+
+class DocTypeKey(StrEnum):
+    """Document kinds (ukm.users.v1.DocumentType keys)."""
+
+    PASSPORT = "passport"
+    PROPERTY_DEED = "property_deed"
+    RENTAL_AGREEMENT = "rental_agreement"
+    UTILITY_BILL = "utility_bill"
+    OTHER = "other"
+
+
+class PickDocType(CallbackData, prefix="pt"):
+    """Toggle a document kind to ask for."""
+
+    type: DocTypeKey
+
+
+class SpecKey(StrEnum):
+    """Executor specialisations in canonical order, then the wildcard (DOMAIN.md)."""
+
+    ELECTRICIAN = "electrician"
+    PLUMBER = "plumber"
+    HEATING = "heating"
+    VENTILATION = "ventilation"
+    ELEVATOR = "elevator"
+    CLEANING = "cleaning"
+    SECURITY = "security"
+    LANDSCAPING = "landscaping"
+    REPAIR = "repair"
+    UNIVERSAL = "universal"
+
+
+class PickSpec(CallbackData, prefix="ps"):
+    """Toggle a specialisation of an executor invite."""
+
+    spec: SpecKey
+
+
+class PickInviteRole(CallbackData, prefix="pi"):
+    """The role an invite gives (staff roles only; the handler checks which)."""
+
+    role: RoleKey
+
+
+class ValidityKey(StrEnum):
+    """How long an invite lives (ukm.users.v1.InviteValidity keys)."""
+
+    ONE_HOUR = "one_hour"
+    ONE_DAY = "one_day"
+    SEVEN_DAYS = "seven_days"
+
+
+class PickValidity(CallbackData, prefix="pl"):
+    """An invite's validity."""
+
+    validity: ValidityKey
