@@ -27,6 +27,7 @@ from bot.mesh.errors import (
     SignedOut,
     Violation,
 )
+from bot.mesh.notifications import Notifications
 from bot.mesh.requests import AddressRef, Requests
 from bot.mesh.sessions import Sessions, TelegramUser, Token
 from bot.mesh.shifts import Shifts
@@ -44,6 +45,7 @@ __all__ = [
     "MeshFailure",
     "Missing",
     "NotAllowed",
+    "Notifications",
     "Page",
     "PersonServices",
     "Refused",
@@ -72,6 +74,7 @@ class PersonServices:
     requests: Requests
     shifts: Shifts
     verification: Verification
+    notifications: Notifications
 
 
 class Mesh:
@@ -91,4 +94,5 @@ class Mesh:
             requests=Requests(acting),
             shifts=Shifts(acting),
             verification=Verification(acting),
+            notifications=Notifications(acting),
         )

@@ -15,6 +15,7 @@ from google.protobuf import descriptor_pb2
 from google.protobuf.descriptor import FileDescriptor
 from google.protobuf.message import Message
 from ukm.auth.v1 import auth_service_pb2
+from ukm.notifications.v1 import notifications_service_pb2
 from ukm.requests.v1 import requests_service_pb2
 from ukm.shifts.v1 import shifts_service_pb2
 from ukm.users.v1 import directory_service_pb2, users_service_pb2, verification_service_pb2
@@ -36,6 +37,7 @@ _FILES: tuple[FileDescriptor, ...] = (
     verification_service_pb2.DESCRIPTOR,
     requests_service_pb2.DESCRIPTOR,
     shifts_service_pb2.DESCRIPTOR,
+    notifications_service_pb2.DESCRIPTOR,
 )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ukm.common.v1 import media_pb2
-from ukm.requests.v1 import request_pb2
+from ukm.requests.v1 import request_pb2, workflow_pb2
 from ukm.requests.v1 import requests_service_pb2 as pb
 
 from bot.mesh.acting import Acting
@@ -19,6 +19,8 @@ CATEGORY = EnumKeys(request_pb2.Category.DESCRIPTOR)
 URGENCY = EnumKeys(request_pb2.Urgency.DESCRIPTOR)
 STATUS = EnumKeys(request_pb2.RequestStatus.DESCRIPTOR)
 _LEVEL = EnumKeys(request_pb2.AddressLevel.DESCRIPTOR)
+_SOURCE = EnumKeys(request_pb2.Source.DESCRIPTOR)
+_VIEW = EnumKeys(pb.RequestView.DESCRIPTOR)
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,10 @@ class Requests:
         address: AddressRef,
         media: Sequence[media_pb2.MediaRef] = (),
         idempotency_key: str = "",
+        source: str = "bot",
     ) -> request_pb2.Request:
-        """File a request from the bot; the same `idempotency_key` never files twice."""
+        """File a request from the bot (`source`: `bot`, or `inspector` for an inspector's
+        building request); the same `idempotency_key` never files twice."""
         request = pb.CreateRequestRequest(
             category=CATEGORY.number(category),  # type: ignore[arg-type]
             description=description,
@@ -72,7 +76,7 @@ class Requests:
                 building_id=address.building_id,
                 apartment_id=address.apartment_id,
             ),
-            source=request_pb2.SOURCE_BOT,
+            source=_SOURCE.number(source),  # type: ignore[arg-type]
             media=list(media),
             idempotency_key=idempotency_key,
         )
@@ -100,6 +104,51 @@ class Requests:
             pb.ListRequestsResponse,
         )
         return Page(list(answer.requests), answer.next_page_token)
+
+    async def listing(
+        self,
+        *,
+        statuses: Sequence[str] = (),
+        view: str = "mine",
+        page_token: str = "",
+        page_size: int = 5,
+    ) -> Page:
+        """Requests in `statuses` (keys: `new`, `confirmed`…), newest first: the person's own
+        (`view="mine"`), or everything they may see (`view="all"`: a resident also sees the
+        requests of their flats that wait for acceptance)."""
+        answer = await self.acting.unary(
+            _SERVICE + "ListRequests",
+            pb.ListRequestsRequest(
+                page_size=page_size,
+                page_token=page_token,
+                statuses=[STATUS.number(s) for s in statuses],  # type: ignore[misc]
+                view=_VIEW.by_key.get(view, pb.REQUEST_VIEW_UNSPECIFIED),  # type: ignore[arg-type]
+            ),
+            pb.ListRequestsResponse,
+        )
+        return Page(list(answer.requests), answer.next_page_token)
+
+    async def history(self, number: str) -> list[workflow_pb2.HistoryEntry]:
+        """Every step of the request's life, oldest first."""
+        answer = await self.acting.unary(
+            _SERVICE + "ListHistory",
+            pb.ListHistoryRequest(request_number=number),
+            pb.ListHistoryResponse,
+        )
+        return list(answer.entries)
+
+    async def cancel(
+        self, number: str, *, reason: str, expected_version: int = 0
+    ) -> request_pb2.Request:
+        """Cancel the request (the applicant while it is NEW), with a reason."""
+        answer = await self.acting.unary(
+            _SERVICE + "CancelRequest",
+            pb.CancelRequestRequest(
+                request_number=number, reason=reason, expected_version=expected_version
+            ),
+            pb.CancelRequestResponse,
+        )
+        return answer.request
 
     async def accept(
         self, number: str, *, rating: int, review: str = "", expected_version: int = 0
