@@ -53,6 +53,25 @@ class Replier:
             return None
         return await self.bot.send_message(self.chat_id, text, reply_markup=markup)
 
+    async def send_media(
+        self, kind: str, file_id: str, caption: str, markup: InlineKeyboardMarkup | None = None
+    ) -> Message | None:
+        """A photo, video or document (`kind`) by its Telegram file id, with a caption (at most
+        1024 characters, HTML)."""
+        if self.chat_id is None:
+            return None
+        if kind == "photo":
+            return await self.bot.send_photo(
+                self.chat_id, file_id, caption=caption, reply_markup=markup
+            )
+        if kind == "video":
+            return await self.bot.send_video(
+                self.chat_id, file_id, caption=caption, reply_markup=markup
+            )
+        return await self.bot.send_document(
+            self.chat_id, file_id, caption=caption, reply_markup=markup
+        )
+
     async def show(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
         """After a button: replace the message it was on (menus and pickers update in place);
         otherwise a new message."""

@@ -43,7 +43,9 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-SEND_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup"})
+SEND_METHODS = frozenset(
+    {"sendMessage", "sendPhoto", "sendDocument", "sendVideo", "sendMediaGroup"}
+)
 # Parameters Telegram takes as JSON-serialised strings when they come in a form.
 _JSON_FIELDS = frozenset(
     {
@@ -314,6 +316,15 @@ class LocalBotApi:
                 params, "caption", MAX_CAPTION, None, "message caption is too long"
             )
             return self._new_message(params, photo=_photo_sizes(params, files), caption=caption)
+        if method in ("sendDocument", "sendVideo"):
+            kind = "document" if method == "sendDocument" else "video"
+            if kind not in params and kind not in files:
+                raise _BotApiError(400, f"Bad Request: there is no {kind} in the request")
+            caption = _checked_html(
+                params, "caption", MAX_CAPTION, None, "message caption is too long"
+            )
+            sent = {"file_id": str(params.get(kind, f"uploaded-{kind}")), "file_unique_id": "AgADd"}
+            return self._new_message(params, caption=caption, **{kind: sent})
         if method == "editMessageText":
             text = _checked_html(
                 params, "text", MAX_TEXT, "message text is empty", "message is too long"
