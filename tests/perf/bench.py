@@ -1,7 +1,7 @@
 """`make bench`: the mesh through Envoy, measured against baselines of the same run.
 
     python -m tests.perf.bench [--quick] [--client auto|h2load|python] [--no-install]
-                               [--profile] [--output PATH]
+                               [--profile] [--output PATH] [--only notifications]
 
 It starts its own stack (see tests/perf/stack.py: every service of the topology as a process
 behind Envoy with `jwt_authn`), signs a manager in for real (password + TOTP through the edge),
@@ -21,7 +21,11 @@ CPU, and the outbox → JetStream lag under a steady, paced create load. The req
 lifecycle's benchmarks (tests/perf/lifecycle.py) bracket these: first 100 000 generated
 requests go into the database and `ListRequests` is timed per filter combination on them;
 after the mesh's figures, `Transition` throughput against `GetRequest`; last, the SLA
-scheduler catching up 10 000 due clocks. Figures are printed with the targets (PASS/MISS)
+scheduler catching up 10 000 due clocks. Before all of these, the notifications service's
+figures (tests/perf/notifications.py), against its process with a local Telegram Bot API: a
+burst under production pacing (Telegram's 30/s per bot, 1/s per chat), then, pacing lifted,
+event → sendMessage latency at 100 events/s against the broker's own, and sustained deliveries
+per second against a plain client's ceiling. Figures are printed with the targets (PASS/MISS)
 and written as JSON; nothing about speed is asserted. The exit status is 0 unless something
 is broken (a failed call, a lost event, a component that does not start).
 """
@@ -45,6 +49,7 @@ from tests.perf.load import BenchError
 from tests.perf.measure import Bench, Config, Say
 from tests.perf.report import table, write_json
 from tests.perf.report_lifecycle import lifecycle_table
+from tests.perf.report_notifications import notifications_table
 from tests.perf.stack import ROOT, BenchStack
 
 RESULTS = ROOT / ".ukm" / "bench" / "latest.json"
@@ -67,6 +72,13 @@ QUICK = Config(
     list_calls=10,
     list_warmup=2,
     due_clocks=1_000,
+    notify_seconds=1.0,
+    notify_executors=50,
+    notify_warmup=10,
+    notify_residents=100,
+    notify_per_resident=3,
+    notify_chats=20,
+    notify_per_chat=2,
     install=False,
     check_fallback=True,
     quick=True,
@@ -79,6 +91,8 @@ async def measure(stack: BenchStack, config: Config, say: Say, artifacts: Path) 
     try:
         bench = Bench(stack, config, nc, say, artifacts)
         try:
+            if config.only == "notifications":
+                return await bench.run_notifications()
             return await bench.run()
         finally:
             await bench.close()
@@ -110,10 +124,13 @@ def run(
     finally:
         say("  · stopping the stack")
         stack.stop(keep_workdir=keep)
+    if not config.only:
+        say("")
+        say(table(report))
+        say("")
+        say(lifecycle_table(report))
     say("")
-    say(table(report))
-    say("")
-    say(lifecycle_table(report))
+    say(notifications_table(report))
     write_json(report, output)
     say(f"\nfigures written to {output}")
     return report
@@ -131,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-install", action="store_true", help="never apt-get h2load")
     parser.add_argument("--profile", action="store_true", help="sample the service (py-spy)")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where the JSON goes")
+    parser.add_argument(
+        "--only", choices=["notifications"], default="", help="one part alone (its figures)"
+    )
     args = parser.parse_args(argv)
     config = QUICK if args.quick else Config()
     config = replace(
@@ -138,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         client=args.client,
         install=config.install and not args.no_install,
         profile=args.profile,
+        only=args.only,
     )
     # SIGTERM ends the run like Ctrl-C does, so the stack is stopped either way.
     signal.signal(signal.SIGTERM, signal.default_int_handler)

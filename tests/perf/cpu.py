@@ -1,10 +1,12 @@
 """CPU time per component during a run, from /proc (Linux).
 
-Each stack component runs in its own process group (PostgreSQL's backends inherit the
-postmaster's), so summing the CPU of every process in a group — including reaped children —
-gives the component's CPU. The load client is this process plus its reaped children (h2load).
-Whatever else the machine did meanwhile is reported as `other`: on a shared machine it says how
-much the figures of a run were disturbed.
+Each stack component runs in its own process group, so summing the CPU of every process in a
+group — including reaped children — gives the component's CPU. PostgreSQL's backends are the
+exception: each one calls setsid() and leads a session of its own, so a process whose parent
+leads a component's group counts for that component too (otherwise a backend's CPU would only
+show once it exits and is reaped). The load client is this process plus its reaped children
+(h2load). Whatever else the machine did meanwhile is reported as `other`: on a shared machine it
+says how much the figures of a run were disturbed.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ def _group_seconds(groups: dict[str, int]) -> dict[str, float]:
             continue
         # After "pid (comm) ": state, ppid, pgrp, …; utime, stime, cutime, cstime are 14–17.
         fields = stat[stat.rindex(")") + 2 :].split()
-        name = names.get(int(fields[2]))
+        name = names.get(int(fields[2])) or names.get(int(fields[1]))
         if name is not None:
             totals[name] += sum(int(v) for v in fields[11:15]) / _TICK
     return totals

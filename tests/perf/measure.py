@@ -1,5 +1,6 @@
 """The measurements of `make bench`, against a running stack (tests/perf/stack.py): the mesh's
-figures here, the request lifecycle's in tests/perf/lifecycle.py."""
+figures here, the request lifecycle's in tests/perf/lifecycle.py, the notifications service's in
+tests/perf/notifications.py."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from tests.perf.load import (
     ensure_h2load,
 )
 from tests.perf.login import LoginResult, measure_logins
+from tests.perf.notifications import measure_notifications
 from tests.perf.people import ManagerSession
 from tests.perf.report import (
     BASELINE,
@@ -42,6 +44,8 @@ from tests.perf.report import (
     LABELS,
     ORDER,
     build_report,
+    rounded,
+    targets,
 )
 from tests.perf.stack import ENVOY, OPEN_ENVOY, PREVERIFIED, SERVICE, BenchStack
 from tests.perf.verify import HEALTH_PATH, SERVICE_PATH, verify_paths
@@ -80,6 +84,19 @@ class Config:
     list_calls: int = 200
     list_warmup: int = 5
     due_clocks: int = 10_000
+    # The notifications service (tests/perf/notifications.py): events per second and for how
+    # long, the executors they go to and the warm-up events; residents, each getting
+    # `notify_per_resident` announcements queued at once; chats of the production-paced burst
+    # and announcements per chat.
+    notify_rate: float = 100.0
+    notify_seconds: float = 5.0
+    notify_executors: int = 100
+    notify_warmup: int = 20
+    notify_residents: int = 500
+    notify_per_resident: int = 6
+    notify_chats: int = 30
+    notify_per_chat: int = 10
+    only: str = ""  # "notifications": that part alone (`--only notifications`)
     client: str = "auto"  # auto (h2load, else Python), h2load, python
     install: bool = True  # apt-get install nghttp2-client when h2load is missing
     profile: bool = False
@@ -119,6 +136,7 @@ class Bench:
             stack.edge_address, stack.people.manager, margin=config.token_margin
         )
         self.created = 0  # requests filed so far (each one an event)
+        self.published_events = 0  # events the bench itself put into the requests stream
         self.loadavg = os.getloadavg()
         self.drains: list[float] = []
         self.h2load: str | None = None  # the binary, once `clients()` found it
@@ -199,7 +217,7 @@ class Bench:
 
         Also keeps the relay's catching up out of the next run's figures."""
         js = self.nc.jetstream()
-        expected = self.created * EVENTS_PER_CREATE
+        expected = self.created * EVENTS_PER_CREATE + self.published_events
         started = time.monotonic()
         while True:
             stored = (await js.stream_info(self.stack.stream)).state.messages
@@ -239,6 +257,10 @@ class Bench:
             f"  · verified: Health SERVING, CreateRequest → {number}, GetRequest OK with the "
             "manager's token and refused without one; pre-verified GetRequest OK"
         )
+        # First: its people must not hear what the other parts cause, and it leaves nothing
+        # queued behind it.
+        notifications = await measure_notifications(self)
+        self.published_events += notifications.events_published
         await self.lifecycle.listing()
         targets = self.targets(number)
         counts = {
@@ -287,6 +309,7 @@ class Bench:
         await self.lifecycle.workflow()
         lifecycle = self.lifecycle.results()
         extra.update(lifecycle.as_dict())
+        extra.update(notifications.as_dict())
         extra["token_renewals"] = self.session.renewals
         return build_report(
             meta=self.meta(client_of[BASELINE].name, counts),
@@ -294,9 +317,23 @@ class Bench:
             login=login,
             lag=lag,
             drains=drains,
-            more_figures=lifecycle.figures(),
+            more_figures={**lifecycle.figures(), **notifications.figures()},
             extra=extra,
         )
+
+    async def run_notifications(self) -> dict[str, Any]:
+        """The notifications part alone (`--only notifications`); returns its report."""
+        await self.session.start()
+        found = await measure_notifications(self)
+        report: dict[str, Any] = rounded(
+            {
+                **self.meta("none", {}),
+                "only": "notifications",
+                **found.as_dict(),
+                "targets": targets(found.figures()),
+            }
+        )
+        return report
 
     async def logins(self) -> LoginResult:
         """Sequential Login calls of the password-only resident, auth pinned to one CPU."""

@@ -8,6 +8,12 @@ calling the others through Envoy's mesh listener, and Envoy rendered from a copy
 topology, with `jwt_authn` on its edge. The bench's people are made by the operator bootstrap
 before the services start.
 
+The notifications service is pointed at a local Telegram Bot API that the bench itself serves
+(tests/perf/bot_api.py, on a port chosen here: it listens only while the notifications figures
+run), configured for production (Telegram's limits: 30 messages a second per bot, one a second
+per chat) and otherwise with the worker's defaults (`UKM_NOTIFY_*` unset, only the development
+outbox of `ukm up`); `restart()` starts a service again with other settings.
+
 Beside it, for the identity baseline: the pre-verified requests service (tests/perf/
 preverified.py) behind a second Envoy whose edge has no token checks (tests/perf/open_edge.py),
 on the same database. Everything started is stopped by `stop()`, in reverse order, whatever
@@ -17,6 +23,7 @@ happened.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import sys
 import tempfile
@@ -36,6 +43,7 @@ from mesh.prepare import prepare
 from mesh.process import ManagedProcess
 from mesh.supervisor import http_ok, service_env
 from mesh.topology import TOPOLOGY_FILE, Edge, Topology, load_topology
+from tests.perf.bot_api import BOT_TOKEN
 from tests.perf.open_edge import write_open_edge_config
 from tests.perf.people import BenchPeople, bootstrap
 from tests.perf.preverified import MANAGER_ENV
@@ -48,6 +56,13 @@ SERVICE = "requests"  # the service whose calls are measured
 PREVERIFIED = "requests-preverified"
 OPEN_ENVOY = "envoy-open"
 ENVOY = "envoy"
+NOTIFICATIONS = "notifications"
+# Telegram's published limits (also the channel's defaults), set explicitly so that a
+# developer's own UKM_TELEGRAM_* cannot change what "production" means here.
+PRODUCTION_PACING = {
+    "UKM_TELEGRAM_MESSAGES_PER_SECOND": "30",
+    "UKM_TELEGRAM_CHAT_MESSAGES_PER_SECOND": "1",
+}
 
 
 class _Stoppable(Protocol):
@@ -80,6 +95,7 @@ class Ports:
     nats: int
     services: dict[str, tuple[int, int]]  # name → (gRPC, ops)
     preverified: tuple[int, int]
+    bot_api: int  # the local Telegram Bot API (bound by the bench when it measures)
 
     @classmethod
     def pick(cls, services: list[str]) -> Ports:
@@ -91,6 +107,7 @@ class Ports:
             nats=pick(),
             services={name: (pick(), pick()) for name in services},
             preverified=(pick(), pick()),
+            bot_api=pick(),
         )
 
 
@@ -108,6 +125,8 @@ class BenchStack:
         self.nats_url = ""
         # The bench writes its large data sets straight into the database (tests/perf/bulk.py).
         self.database_url = ""
+        # The keys that seal personal data (the bench makes its own recipients).
+        self.data_keys = ""
         self._parts: list[tuple[str, _Stoppable]] = []
 
     @property
@@ -129,6 +148,11 @@ class BenchStack:
     def open_access_log(self) -> Path:
         """The access log of the Envoy without token checks."""
         return self.workdir / "logs" / "envoy-open-access.log"
+
+    @property
+    def bot_api_url(self) -> str:
+        """Where the notifications service finds the Telegram Bot API."""
+        return f"http://{LOOPBACK}:{self.ports.bot_api}"
 
     @property
     def stream(self) -> str:
@@ -160,6 +184,7 @@ class BenchStack:
         say("  · migrations, streams, the bench's people (operator bootstrap)")
         prepare(topology, database_url=postgres.url, nats_url=nats.url)
         envs = {name: self._service_env(name, urls) for name in self.service_names}
+        self.data_keys = envs[SERVICE]["UKM_DATA_KEYS"]
         asyncio.run(
             bootstrap(
                 self.people,
@@ -254,7 +279,30 @@ class BenchStack:
             UKM_DRAIN_SECONDS="0",
             UKM_SHUTDOWN_GRACE_SECONDS="2",
         )
+        if name == NOTIFICATIONS:
+            # The worker's defaults: none of the caller's UKM_NOTIFY_* (the development outbox
+            # of `ukm up` stays: the bench's own people have no Telegram chat).
+            for key in [k for k in env if k.startswith("UKM_NOTIFY_")]:
+                if key != "UKM_NOTIFY_DEV_OUTBOX":
+                    del env[key]
+            for key in [k for k in env if k.startswith(("UKM_TELEGRAM_", "UKM_SMTP_", "UKM_SMS_"))]:
+                del env[key]
+            env.update(
+                UKM_TELEGRAM_BOT_TOKEN=BOT_TOKEN,
+                UKM_TELEGRAM_API_BASE=self.bot_api_url,
+                **PRODUCTION_PACING,
+            )
         return env
+
+    def restart(self, name: str, settings: dict[str, str], timeout: float = 90.0) -> None:
+        """Stop service `name` (SIGTERM: it finishes what it started) and start it again with
+        `settings` on top of the environment it had; returns once it is ready. Blocking."""
+        process = self.processes[name]
+        process.stop()
+        process.env = {**(process.env or dict(os.environ)), **settings}
+        process.start()
+        ops = self.ports.services[name][1]
+        process.wait_ready(partial(http_ok, f"http://{LOOPBACK}:{ops}/readyz"), timeout)
 
     def process_groups(self) -> dict[str, int]:
         """The process group of each running component (its leader's pid), by name."""

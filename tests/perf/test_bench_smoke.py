@@ -3,8 +3,9 @@
 The bench runs as the command `make bench` runs, in a subprocess: its own stack (every service
 of the topology, Envoy with token checks, and the pre-verified requests service behind an Envoy
 without them), every measurement (the lifecycle's on small counts: a few dozen Transition
-calls, 3 000 generated requests, 1 000 due clocks), the table and the JSON, and it must leave
-no process behind.
+calls, 3 000 generated requests, 1 000 due clocks; the notifications service's on a few hundred
+deliveries: a production-paced burst, a second of events at 100/s, a small flood), the table and
+the JSON, and it must leave no process behind.
 It uses h2load when installed (never installing it here) and the Python client otherwise; the
 quick run also exercises the Python client once either way, so the fallback path is always
 covered. The pieces with logic of their own are checked on their own too.
@@ -26,6 +27,7 @@ from mesh.envoy import render_envoy_config
 from mesh.topology import load_topology
 from services.kit.rbac import AccessPolicy
 from tests.perf.access_log import AccessLog
+from tests.perf.bot_api import NUMBER, Arrival
 from tests.perf.load import (
     BenchError,
     H2LoadClient,
@@ -35,6 +37,8 @@ from tests.perf.load import (
     percentile,
 )
 from tests.perf.measure import round_order
+from tests.perf.notify_pacing import busiest_window, gaps
+from tests.perf.notify_throughput import out_of_order_chats, rate_of
 from tests.perf.open_edge import JWT_FILTER, without_token_checks
 from tests.perf.preverified import AllowEverything, PreverifiedAuthenticator, manager
 from tests.perf.stack import DESCRIPTOR, ROOT
@@ -158,6 +162,45 @@ async def test_the_access_log_check_counts_only_the_edge_and_the_paths_asked(
         await log.expect("/a/Get", 1, within=0.5)
 
 
+def _arrival(at: float, chat: int, number: str) -> Arrival:
+    return Arrival(at, at, chat, number, 200)
+
+
+def test_the_bench_numbers_are_found_in_any_language() -> None:
+    texts = (
+        "<b>Вам назначена заявка №990001-17</b>\nКатегория: Сантехника",
+        "<b>№990001-17 ariza sizga tayinlandi</b>",
+        "Объявление №990001-17: плановое отключение воды 25.11.2026 10:00",
+    )
+    for text in texts:
+        found = NUMBER.search(text)
+        assert found is not None and found.group(1) == "990001-17", text
+    assert NUMBER.search("Заявка №261204-101") is None  # a real request's number
+
+
+def test_the_busiest_window_counts_a_half_open_second() -> None:
+    paced = [i * 0.034 for i in range(90)]  # just under 30 a second
+    assert busiest_window(paced) == 30
+    assert busiest_window([0.0, 0.999, 1.0, 2.5]) == 2
+    assert busiest_window([0.0, 1.0, 2.0]) == 1  # exactly one second apart: one per window
+    assert busiest_window([]) == 0
+    assert gaps([2.0, 0.0, 1.5]) == [1.5, 0.5]
+
+
+def test_rates_and_per_chat_order_are_read_off_the_arrivals() -> None:
+    arrivals = [
+        _arrival(0.0, 1, "990002-1"),
+        _arrival(0.1, 2, "990002-1"),
+        _arrival(0.2, 2, "990002-3"),
+        _arrival(0.3, 2, "990002-2"),
+        _arrival(0.5, 1, "990002-2"),
+    ]
+    rate = rate_of(arrivals)
+    assert (rate.calls, rate.seconds, rate.per_s) == (5, 0.5, 8.0)
+    assert rate_of(arrivals[:1]).per_s == 0.0
+    assert out_of_order_chats(arrivals) == 1
+
+
 # A quick run takes 30–60 s on two busy cores; the margin is for a machine shared with others.
 @pytest.mark.timeout(180)
 def test_quick_bench_runs_end_to_end(tmp_path: Path) -> None:
@@ -173,6 +216,7 @@ def test_quick_bench_runs_end_to_end(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "event lag" in result.stdout or "JetStream lag" in result.stdout
     assert "Transition / GetRequest" in result.stdout and "SLA scheduler" in result.stdout
+    assert "Notifications" in result.stdout and "Telegram's limits" in result.stdout
     report = json.loads(output.read_text())
 
     assert report["client"] in ("h2load", "python")
@@ -209,11 +253,16 @@ def test_quick_bench_runs_end_to_end(tmp_path: Path) -> None:
         "transition_ratio",
         "list_p95_ms",
         "sla_catch_up_s",
+        "notify_p99_ms",
+        "notify_per_s",
+        "telegram_peak_1s",
+        "telegram_chat_peak_1s",
     }
     assert all(t["result"] in ("PASS", "MISS") for t in report["targets"])
     assert report["python_client_baseline"]["qps"] > 0
     assert report["token_renewals"] > 0  # the quick run renews before every signed run
     _check_lifecycle(report)
+    _check_notifications(report)
 
     assert _processes_mentioning(report["workdir"]) == []
     assert not Path(report["workdir"]).exists()
@@ -249,3 +298,26 @@ def _check_lifecycle(report: dict[str, Any]) -> None:
     assert catch_up["clocks"] > 0 and catch_up["due_at_landing"] >= 0
     assert all(_number(catch_up[k]) for k in ("catch_up_s", "published_s", "noticed_after_s"))
     assert catch_up["catch_up_s"] > 0 and catch_up["alerts_per_s"] > 0
+
+
+def _check_notifications(report: dict[str, Any]) -> None:
+    """The notifications section: every figure a number, nothing lost, the defaults in force."""
+    section = report["notifications"]
+    assert section["worker_settings"]["UKM_NOTIFY_*"] == "defaults"
+    latency = section["latency"]
+    assert latency["events"] > 0 and latency["achieved_rate"] > 0
+    assert latency["max_ms"] >= latency["p99_ms"] >= latency["p50_ms"] > 0
+    assert latency["broker_p99_ms"] >= latency["broker_p50_ms"] > 0
+    assert _number(latency["ratio_p99"]) and latency["ratio_p99"] > 0
+    for stage in ("intake_ms", "to_claim_ms", "to_call_ms"):
+        assert latency[stage]["p99"] >= latency[stage]["p50"], stage
+    flood = section["throughput"]
+    assert flood["states"] == {"delivered": flood["deliveries"]} and flood["deliveries"] > 0
+    assert flood["per_s"] > 0 and flood["baseline_per_s"] > 0 and flood["ratio"] > 0
+    assert all(_number(v) and v >= 0 for v in flood["cpu_us_per_delivery"].values())
+    limits = section["telegram_limits"]
+    assert limits["states"] == {"delivered": limits["deliveries"]} and limits["deliveries"] > 0
+    assert limits["unsettled"] == limits["missing"] == 0
+    assert limits["peak_1s"] >= limits["chat_peak_1s"] >= 1
+    assert limits["chat_gaps"] == limits["deliveries"] - limits["chats"]
+    assert limits["per_s"] > 0 and limits["chat_gap_min_ms"] > 0
