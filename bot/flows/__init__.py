@@ -16,12 +16,25 @@ __all__ = ["routers"]
 def routers() -> list[Router]:
     """Fresh routers, in the order they are tried (a router belongs to one dispatcher, so each
     dispatcher gets its own set)."""
-    from bot.flows import actions, common, new_request, onboarding
+    from bot.flows import (
+        actions,
+        bindings,
+        common,
+        invites,
+        new_request,
+        onboarding,
+        people,
+        verification,
+    )
 
     return [
         common.router(),
         onboarding.router(),
         new_request.router(),
         actions.router(),
+        people.router(),
+        verification.router(),
+        bindings.router(),
+        invites.router(),
         common.fallback_router(),
     ]

@@ -1,0 +1,1 @@
+"""Per-flow message catalogues (en); a package so that installs ship them."""

@@ -1,0 +1,1 @@
+"""Per-flow message catalogues (ru); a package so that installs ship them."""
