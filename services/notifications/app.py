@@ -66,7 +66,11 @@ async def build(
     engine = create_engine(url, pool_size=settings.db_pool_size, application_name=f"ukm-{SERVICE}")
     sessions = session_factory(engine)
     mesh = MeshChannels(settings, SERVICE, default_timeout=3.0, retry_methods=RETRYABLE)
-    directory = people or MeshPeople(mesh, contacts_ttl=delivery.contacts_ttl_seconds)
+    directory = people or MeshPeople(
+        mesh,
+        contacts_ttl=delivery.contacts_ttl_seconds,
+        holders_ttl=delivery.role_holders_ttl_seconds,
+    )
     deliveries = DeliveryStore(engine)
     templates = TemplateStore(engine)
     preferences = PreferenceStore(engine)
@@ -92,7 +96,7 @@ async def build(
         rng=rng,
         metrics=WorkerMetrics(metrics.registry),
     )
-    intake = Intake(deliveries, directory, clock=clock)
+    intake = Intake(deliveries, directory, clock=clock, reset_url=delivery.reset_url)
     api = NotificationApi(
         deliveries=deliveries,
         sessions=sessions,

@@ -349,7 +349,7 @@ def _claimed(row: Any) -> Claimed:
         template=row["template"],
         recipient_id=row["recipient_id"],
         subject=row["subject"],
-        data=dict(row["data"] or {}),
+        data=template_data(row["data"] or {}),
         body=row["body"],
         subject_line=row["subject_line"],
         actions=tuple(row["actions"] or ()),
@@ -366,6 +366,11 @@ def _claimed(row: Any) -> Claimed:
         dedup_key=row["dedup_key"],
         created_at=row["created_at"],
     )
+
+
+def template_data(stored: dict[str, Any]) -> dict[str, Any]:
+    """Stored JSON back as template data: label lists are tuples again (`plan.stored_data`)."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in stored.items()}
 
 
 def _new_row(p: NewDelivery, now: datetime) -> dict[str, Any]:

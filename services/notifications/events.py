@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -57,11 +58,17 @@ class Intake:
     """Turns routed events into recorded deliveries."""
 
     def __init__(
-        self, store: DeliveryStore, people: People, *, clock: Callable[[], datetime]
+        self,
+        store: DeliveryStore,
+        people: People,
+        *,
+        clock: Callable[[], datetime],
+        reset_url: str = "",
     ) -> None:
         self.store = store
         self.people = people
         self.clock = clock
+        self.reset_url = reset_url
 
     async def handle(self, session: AsyncSession, envelope: Envelope) -> None:
         """The consumers' handler: events nobody hears are acknowledged and forgotten."""
@@ -73,6 +80,9 @@ class Intake:
             return
         resolved = [(a, await self._people_of(a.recipient)) for a in found.addressees]
         extra: dict[str, str] = {}
+        token = found.data.get("reset_token")
+        if isinstance(token, str) and token and self.reset_url:
+            extra["reset_link"] = self.reset_url.replace("{token}", quote(token, safe=""))
         if found.address is not None:
             label = await self.people.label(found.address)
             if label:

@@ -17,7 +17,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from ukm.auth.v1 import events_pb2 as auth_events
 from ukm.common.v1 import specialization_pb2
 from ukm.requests.v1 import events_pb2 as request_events
-from ukm.requests.v1 import request_pb2
+from ukm.requests.v1 import request_pb2, workflow_pb2
 from ukm.users.v1 import events_pb2 as user_events
 from ukm.users.v1 import verification_service_pb2
 
@@ -30,6 +30,7 @@ URGENCY = EnumKeys(request_pb2.Urgency.DESCRIPTOR)
 SPECIALIZATION = EnumKeys(specialization_pb2.Specialization.DESCRIPTOR)
 SLA_CLOCK = EnumKeys(request_events.SlaClock.DESCRIPTOR)
 DOCUMENT_TYPE = EnumKeys(verification_service_pb2.DocumentType.DESCRIPTOR)
+ACTION = EnumKeys(workflow_pb2.TransitionAction.DESCRIPTOR)
 
 
 def local_time(stamp: Timestamp) -> str:
@@ -63,6 +64,11 @@ def event_data(message: Message) -> dict[str, Value]:
 
 def _assigned_data(e: request_events.RequestAssigned) -> dict[str, Value]:
     return {"specialization": SPECIALIZATION.key(e.specialization)} if e.specialization else {}
+
+
+def _unassigned_data(e: request_events.RequestUnassigned) -> dict[str, Value]:
+    # The action says why in the reader's language; `reason` is only a person's own words.
+    return {"cause": ACTION.key(e.action)} if e.action in ACTION.by_number else {}
 
 
 def _commented_data(e: request_events.RequestCommented) -> dict[str, Value]:
@@ -106,6 +112,7 @@ def _locked_data(e: auth_events.AccountLockedOut) -> dict[str, Value]:
 
 _EVENT_DATA: Mapping[type[Message], Callable[[Any], dict[str, Value]]] = {
     request_events.RequestAssigned: _assigned_data,
+    request_events.RequestUnassigned: _unassigned_data,
     request_events.RequestCommented: _commented_data,
     request_events.RequestRated: _rated_data,
     request_events.RequestUpdated: _updated_data,

@@ -138,6 +138,6 @@ def delivery_overrides(message: Message) -> dict[str, Any]:
             "channels": ("email",),
             "contacts": {"email": message.email} if message.email else {},
             "language": message.language,
-            "secret_fields": frozenset({"reset_token"}),
+            "secret_fields": frozenset({"reset_token", "reset_link"}),
         }
     return {}

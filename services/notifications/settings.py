@@ -35,8 +35,13 @@ class DeliverySettings(BaseSettings):
     # Non-urgent messages one person gets at most per window (the rest wait, never dropped).
     recipient_limit: int = Field(default=20, ge=1, le=10_000)
     recipient_window_seconds: float = Field(default=60.0, gt=0)
-    # How long a person's contact details (read from the users service) are reused.
+    # How long a person's contact details (read from the users service) are reused, and the
+    # list of who holds a role (the managers).
     contacts_ttl_seconds: float = Field(default=30.0, ge=0)
+    role_holders_ttl_seconds: float = Field(default=10.0, ge=0)
+    # Where people reset their password: a URL with `{token}`, e.g.
+    # `https://app.ukm.uz/reset-password#token={token}` (empty: the message gives the code only).
+    reset_url: str = ""
     # Development: messages for channels without credentials are appended to this file
     # (JSON lines) instead of being suppressed. `make up` sets it; production leaves it empty.
     dev_outbox: Path | None = None

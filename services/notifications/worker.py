@@ -183,14 +183,19 @@ class DeliveryWorker:
         unsent: list[Recorded] = []
         sends: list[tuple[Claimed, compose.Send]] = []
         for delivery in claimed:
-            prepared = compose.prepare(
-                delivery,
-                contacts.get(delivery.recipient_id),
-                stored[delivery.recipient_id],
-                catalogue=catalogue,
-                configured=self.channels.keys(),
-                now=now,
-            )
+            try:
+                prepared = compose.prepare(
+                    delivery,
+                    contacts.get(delivery.recipient_id),
+                    stored[delivery.recipient_id],
+                    catalogue=catalogue,
+                    configured=self.channels.keys(),
+                    now=now,
+                )
+            except Exception as exc:  # a bug must cost one delivery, never the whole round
+                log.exception("cannot prepare a delivery", extra={"delivery": delivery.id})
+                unsent.append(self._broken(delivery, exc, now))
+                continue
             if isinstance(prepared, compose.Send):
                 self._report_template(delivery, prepared)
                 held = await self._rate_limited(delivery, now)
@@ -294,6 +299,16 @@ class DeliveryWorker:
             state=state,
             last_error=prepared.reason,
             data=compose.without_secrets(delivery.data, delivery.secret_fields),
+        )
+
+    def _broken(self, delivery: Claimed, error: Exception, now: datetime) -> Recorded:
+        """A delivery the service could not write: a dead letter an admin can retry once the
+        cause is fixed."""
+        self.metrics.finished.labels(State.FAILED.value).inc()
+        return _replace(
+            _carry(delivery, now),
+            state=State.FAILED,
+            last_error=f"internal error while writing the message ({type(error).__name__})",
         )
 
     def _judged(

@@ -77,7 +77,9 @@ def workflow_event(
         return events_pb2.RequestUnassigned(
             request=request,
             executor_id=event.executor_id,
-            reason=event.reason or _UNASSIGNED_BECAUSE.get(event.action.value, "reassigned"),
+            # Only a person's own words: the system's (a shift ended) are told by `action`.
+            reason=(event.reason or "") if event.actor_id else "",
+            action=ACTION.number(event.action.value),  # type: ignore[arg-type]
         )
     if isinstance(event, Commented):
         if comment is None:
@@ -89,11 +91,3 @@ def workflow_event(
         )
     raise TypeError(f"no published form for {type(event).__name__}")
 
-
-# Why an executor lost the request when the action gave no reason of its own.
-_UNASSIGNED_BECAUSE: Mapping[str, str] = {
-    "manager_assign": "reassigned by a manager",
-    "purchase_done": "reassigned when the materials arrived",
-    "clarify_resolved": "reassigned after the clarification",
-    "return_to_work": "reassigned when the work was returned",
-}

@@ -134,6 +134,8 @@ FAST = DeliverySettings(
     poll_seconds=0.2,
     lease_seconds=3.0,
     contacts_ttl_seconds=0.0,
+    role_holders_ttl_seconds=0.0,
+    reset_url="https://app.ukm.example.uz/reset-password#token={token}",
     max_attempts=4,
     # Small enough that a test can see the limit hold messages back, and let them go.
     recipient_limit=10,

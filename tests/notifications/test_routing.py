@@ -465,7 +465,7 @@ def test_the_password_reset_goes_by_email_to_the_address_that_asked() -> None:
     assert found.channels == ("email",)
     assert found.contacts == {"email": "u1@example.org"}
     assert found.language == "uz"
-    assert found.secret_fields == frozenset({"reset_token"})
+    assert found.secret_fields == frozenset({"reset_token", "reset_link"})
     assert found.data["expires"] == local_time(Timestamp(seconds=1_764_050_000))
 
 
@@ -544,6 +544,7 @@ def test_templates_use_only_fields_routing_can_give() -> None:
 def _event_fields(event: type[Message]) -> set[str]:
     return {
         ev.RequestAssigned: {"specialization"},
+        ev.RequestUnassigned: {"cause"},
         ev.RequestCommented: {"comment"},
         ev.RequestRated: {"rating", "review"},
         ev.RequestUpdated: {"changes"},

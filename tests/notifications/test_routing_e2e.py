@@ -309,17 +309,6 @@ async def test_assign_reassign_edit_return_twice_and_cancel(
     await inbox.settle()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "a removed executor reads why in English: RequestUnassigned carries only a free-text "
-        "`reason`, which for removals the system words itself is the requests service's own "
-        "English (events._UNASSIGNED_BECAUSE 'reassigned by a manager', handover.REASON "
-        "\"the executor's shift ended\"), so an Uzbek reader gets 'Sabab: reassigned by a "
-        "manager'; the event names no cause a template could put in the reader's language"
-    ),
-)
 async def test_a_removed_executor_reads_why_in_their_language(
     notify_stack: Stack, outside: Providers, staff: Staff, http: aiohttp.ClientSession
 ) -> None:
@@ -351,3 +340,4 @@ async def test_a_removed_executor_reads_why_in_their_language(
         Hears(second, "request.assigned.executor", actions=("open",)),
     )
     assert "reassigned by a manager" not in removed, removed
+    assert "Sabab: menejer arizani boshqa ijrochiga berdi" in removed, removed

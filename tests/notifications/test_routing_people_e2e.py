@@ -4,7 +4,7 @@ mailbox, in their language — and that the manager who acted hears nothing.
 
 Rows proven here: user.approved, user.binding_rejected, user.verification_approved with
 user.binding_approved (a verification approves the pending bindings with it),
-user.verification_rejected and user.verification_requested (failing today: see its xfail);
+user.verification_rejected and user.verification_requested;
 auth.password_reset (by e-mail only, in the asker's language, with a code that works),
 auth.locked_out (ten failed logins) and auth.token_reuse (one refresh token used twice).
 """
@@ -15,6 +15,7 @@ import itertools
 import re
 import uuid
 from collections.abc import AsyncIterator
+from urllib.parse import quote
 
 import aiohttp
 import pytest
@@ -186,6 +187,8 @@ async def test_security_messages_reach_the_owner(
         Hears(forgetful, "auth.password_reset.subject", ("Tiklash kodi: ",), via="email"),
     )
     [code] = re.findall(r"Tiklash kodi: (\S+)", mail)
+    # The link carries the same code (UKM_NOTIFY_RESET_URL in the stack's settings).
+    assert f"https://app.ukm.example.uz/reset-password#token={quote(code, safe='')}" in mail
     reset = {"resetToken": code, "newPassword": "Yangi-parol-Chilonzor-2026"}
     async with http.post("/v1/auth:resetPassword", json=reset) as response:
         assert response.status == 200, await response.text()
@@ -212,20 +215,6 @@ async def test_security_messages_reach_the_owner(
     await inbox.settle()
 
 
-# Last in the module: the delivery it leaves behind is never finished and takes part in every
-# later round of the worker (see the reason).
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "user.verification_requested is never sent: its `documents` value is a tuple of label "
-        "keys, stored as JSON and read back as a list, and templates._shown labels only tuples, "
-        "so _label looks a list up in a dict (TypeError: unhashable type: 'list'); the "
-        "exception escapes compose.prepare and fails the worker's whole round: the delivery "
-        "stays claimed and is claimed again after every lease, and whatever was claimed with "
-        "it waits out the lease too"
-    ),
-)
 async def test_a_resident_is_asked_for_documents_with_a_button_to_upload(
     notify_stack: Stack, outside: Providers, http: aiohttp.ClientSession, manager: SignedIn
 ) -> None:

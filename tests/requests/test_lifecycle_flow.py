@@ -182,8 +182,8 @@ async def test_managers_assign_and_reassign_and_the_removed_executor_is_told(
 
     found = await events_of(world.database_url, number)
     unassigned = [e for e in found if isinstance(e, events_pb2.RequestUnassigned)]
-    assert [(e.executor_id, e.reason) for e in unassigned] == [
-        (first.user_id, "reassigned by a manager")
+    assert [(e.executor_id, e.action, e.reason) for e in unassigned] == [
+        (first.user_id, workflow_pb2.TRANSITION_ACTION_MANAGER_ASSIGN, "")
     ]
     last = [e for e in found if isinstance(e, events_pb2.RequestAssigned)][-1]
     assert (last.executor_id, last.previous_executor_id) == (second.user_id, first.user_id)

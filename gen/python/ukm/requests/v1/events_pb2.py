@@ -28,7 +28,7 @@ from ukm.requests.v1 import request_pb2 as ukm_dot_requests_dot_v1_dot_request__
 from ukm.requests.v1 import workflow_pb2 as ukm_dot_requests_dot_v1_dot_workflow__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cukm/requests/v1/events.proto\x12\x0fukm.requests.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"ukm/common/v1/specialization.proto\x1a\x1dukm/requests/v1/request.proto\x1a\x1eukm/requests/v1/workflow.proto\";\n\x0eRequestCreated\x12)\n\x07request\x18\x01 \x01(\x0b\x32\x18.ukm.requests.v1.Request\"\xfc\x01\n\x14RequestStatusChanged\x12)\n\x07request\x18\x01 \x01(\x0b\x32\x18.ukm.requests.v1.Request\x12\x33\n\x0b\x66rom_status\x18\x02 \x01(\x0e\x32\x1e.ukm.requests.v1.RequestStatus\x12\x31\n\tto_status\x18\x03 \x01(\x0e\x32\x1e.ukm.requests.v1.RequestStatus\x12\x31\n\x06\x61\x63tion\x18\x04 \x01(\x0e\x32!.ukm.requests.v1.TransitionAction\x12\x10\n\x08\x61\x63tor_id\x18\x05 \x01(\t\x12\x0c\n\x04text\x18\x06 \x01(\t\"\xfb\x01\n\x0fRequestAssigned\x12)\n\x07request\x18\x01 \x01(\x0b\x32\x18.ukm.requests.v1.Request\x12\x13\n\x0b\x65xecutor_id\x18\x02 \x01(\t\x12\x35\n\x0especialization\x18\x03 \x01(\x0e\x32\x1d.ukm.common.v1.Specialization\x12\x1c\n\x14previous_executor_id\x18\x04 \x01(\t\x12\x13\n\x0b\x61ssigned_by\x18\x05 \x01(\t\x12>\n\x17previous_specialization\x18\x06 \x01(\x0e\x32\x1d.ukm.common.v1.Specialization\"c\n\x11RequestUnassigned\x12)\n\x07request\x18\x01 \x01(\x0b\x32\x18.ukm.requests.v1.Request\x12\x13\n\x0b\x65xecutor_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"\x9b\x01\n\x10RequestCommented\x12)\n\x07request\x18\x01 \x01(\x0b\x32\x18.ukm.requests.v1.Request\x12)\n\x07\x63omment\x18\x02 \x01(\x0b\x32\x18.ukm.requests.v1.Comment\x12\x31\n\x06\x61\x63tion\x18\x03 \x01(\x0e\x32!.ukm.requests.v1.TransitionAction\"w\n\x0cRequestRated\x12)\n\x07request\x18\x01 \x01(\x0b\x32\x18.ukm.requests.v1.Request\x12\'\n\x06rating\x18\x02 \x01(\x0b\x32\x17.ukm.requests.v1.Rating\x12\x13\n\x0b\x65xecutor_id\x18\x03 \x01(\t\"\xce\x01\n\x0eRequestUpdated\x12)\n\x07request\x18\x01 \x01(\x0b\x32\x18.ukm.requests.v1.Request\x12=\n\x07\x63hanges\x18\x02 \x03(\x0b\x32,.ukm.requests.v1.RequestUpdated.ChangesEntry\x12\x12\n\nupdated_by\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x1a.\n\x0c\x43hangesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x8f\x01\n\nSlaWarning\x12)\n\x07request\x18\x01 \x01(\x0b\x32\x18.ukm.requests.v1.Request\x12(\n\x05\x63lock\x18\x02 \x01(\x0e\x32\x19.ukm.requests.v1.SlaClock\x12,\n\x08\x64ue_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x90\x01\n\x0bSlaBreached\x12)\n\x07request\x18\x01 \x01(\x0b\x32\x18.ukm.requests.v1.Request\x12(\n\x05\x63lock\x18\x02 \x01(\x0e\x32\x19.ukm.requests.v1.SlaClock\x12,\n\x08\x64ue_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*W\n\x08SlaClock\x12\x19\n\x15SLA_CLOCK_UNSPECIFIED\x10\x00\x12\x16\n\x12SLA_CLOCK_RESPONSE\x10\x01\x12\x18\n\x14SLA_CLOCK_RESOLUTION\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cukm/requests/v1/events.proto\x12\x0fukm.requests.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"ukm/common/v1/specialization.proto\x1a\x1dukm/requests/v1/request.proto\x1a\x1eukm/requests/v1/workflow.proto\";\n\x0eRequestCreated\x12)\n\x07request\x18\x01 \x01(\x0b\x32\x18.ukm.requests.v1.Request\"\xfc\x01\n\x14RequestStatusChanged\x12)\n\x07request\x18\x01 \x01(\x0b\x32\x18.ukm.requests.v1.Request\x12\x33\n\x0b\x66rom_status\x18\x02 \x01(\x0e\x32\x1e.ukm.requests.v1.RequestStatus\x12\x31\n\tto_status\x18\x03 \x01(\x0e\x32\x1e.ukm.requests.v1.RequestStatus\x12\x31\n\x06\x61\x63tion\x18\x04 \x01(\x0e\x32!.ukm.requests.v1.TransitionAction\x12\x10\n\x08\x61\x63tor_id\x18\x05 \x01(\t\x12\x0c\n\x04text\x18\x06 \x01(\t\"\xfb\x01\n\x0fRequestAssigned\x12)\n\x07request\x18\x01 \x01(\x0b\x32\x18.ukm.requests.v1.Request\x12\x13\n\x0b\x65xecutor_id\x18\x02 \x01(\t\x12\x35\n\x0especialization\x18\x03 \x01(\x0e\x32\x1d.ukm.common.v1.Specialization\x12\x1c\n\x14previous_executor_id\x18\x04 \x01(\t\x12\x13\n\x0b\x61ssigned_by\x18\x05 \x01(\t\x12>\n\x17previous_specialization\x18\x06 \x01(\x0e\x32\x1d.ukm.common.v1.Specialization\"\x96\x01\n\x11RequestUnassigned\x12)\n\x07request\x18\x01 \x01(\x0b\x32\x18.ukm.requests.v1.Request\x12\x13\n\x0b\x65xecutor_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x31\n\x06\x61\x63tion\x18\x04 \x01(\x0e\x32!.ukm.requests.v1.TransitionAction\"\x9b\x01\n\x10RequestCommented\x12)\n\x07request\x18\x01 \x01(\x0b\x32\x18.ukm.requests.v1.Request\x12)\n\x07\x63omment\x18\x02 \x01(\x0b\x32\x18.ukm.requests.v1.Comment\x12\x31\n\x06\x61\x63tion\x18\x03 \x01(\x0e\x32!.ukm.requests.v1.TransitionAction\"w\n\x0cRequestRated\x12)\n\x07request\x18\x01 \x01(\x0b\x32\x18.ukm.requests.v1.Request\x12\'\n\x06rating\x18\x02 \x01(\x0b\x32\x17.ukm.requests.v1.Rating\x12\x13\n\x0b\x65xecutor_id\x18\x03 \x01(\t\"\xce\x01\n\x0eRequestUpdated\x12)\n\x07request\x18\x01 \x01(\x0b\x32\x18.ukm.requests.v1.Request\x12=\n\x07\x63hanges\x18\x02 \x03(\x0b\x32,.ukm.requests.v1.RequestUpdated.ChangesEntry\x12\x12\n\nupdated_by\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x1a.\n\x0c\x43hangesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x8f\x01\n\nSlaWarning\x12)\n\x07request\x18\x01 \x01(\x0b\x32\x18.ukm.requests.v1.Request\x12(\n\x05\x63lock\x18\x02 \x01(\x0e\x32\x19.ukm.requests.v1.SlaClock\x12,\n\x08\x64ue_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x90\x01\n\x0bSlaBreached\x12)\n\x07request\x18\x01 \x01(\x0b\x32\x18.ukm.requests.v1.Request\x12(\n\x05\x63lock\x18\x02 \x01(\x0e\x32\x19.ukm.requests.v1.SlaClock\x12,\n\x08\x64ue_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*W\n\x08SlaClock\x12\x19\n\x15SLA_CLOCK_UNSPECIFIED\x10\x00\x12\x16\n\x12SLA_CLOCK_RESPONSE\x10\x01\x12\x18\n\x14SLA_CLOCK_RESOLUTION\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,26 +37,26 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_REQUESTUPDATED_CHANGESENTRY']._loaded_options = None
   _globals['_REQUESTUPDATED_CHANGESENTRY']._serialized_options = b'8\001'
-  _globals['_SLACLOCK']._serialized_start=1633
-  _globals['_SLACLOCK']._serialized_end=1720
+  _globals['_SLACLOCK']._serialized_start=1685
+  _globals['_SLACLOCK']._serialized_end=1772
   _globals['_REQUESTCREATED']._serialized_start=181
   _globals['_REQUESTCREATED']._serialized_end=240
   _globals['_REQUESTSTATUSCHANGED']._serialized_start=243
   _globals['_REQUESTSTATUSCHANGED']._serialized_end=495
   _globals['_REQUESTASSIGNED']._serialized_start=498
   _globals['_REQUESTASSIGNED']._serialized_end=749
-  _globals['_REQUESTUNASSIGNED']._serialized_start=751
-  _globals['_REQUESTUNASSIGNED']._serialized_end=850
-  _globals['_REQUESTCOMMENTED']._serialized_start=853
-  _globals['_REQUESTCOMMENTED']._serialized_end=1008
-  _globals['_REQUESTRATED']._serialized_start=1010
-  _globals['_REQUESTRATED']._serialized_end=1129
-  _globals['_REQUESTUPDATED']._serialized_start=1132
-  _globals['_REQUESTUPDATED']._serialized_end=1338
-  _globals['_REQUESTUPDATED_CHANGESENTRY']._serialized_start=1292
-  _globals['_REQUESTUPDATED_CHANGESENTRY']._serialized_end=1338
-  _globals['_SLAWARNING']._serialized_start=1341
-  _globals['_SLAWARNING']._serialized_end=1484
-  _globals['_SLABREACHED']._serialized_start=1487
-  _globals['_SLABREACHED']._serialized_end=1631
+  _globals['_REQUESTUNASSIGNED']._serialized_start=752
+  _globals['_REQUESTUNASSIGNED']._serialized_end=902
+  _globals['_REQUESTCOMMENTED']._serialized_start=905
+  _globals['_REQUESTCOMMENTED']._serialized_end=1060
+  _globals['_REQUESTRATED']._serialized_start=1062
+  _globals['_REQUESTRATED']._serialized_end=1181
+  _globals['_REQUESTUPDATED']._serialized_start=1184
+  _globals['_REQUESTUPDATED']._serialized_end=1390
+  _globals['_REQUESTUPDATED_CHANGESENTRY']._serialized_start=1344
+  _globals['_REQUESTUPDATED_CHANGESENTRY']._serialized_end=1390
+  _globals['_SLAWARNING']._serialized_start=1393
+  _globals['_SLAWARNING']._serialized_end=1536
+  _globals['_SLABREACHED']._serialized_start=1539
+  _globals['_SLABREACHED']._serialized_end=1683
 # @@protoc_insertion_point(module_scope)

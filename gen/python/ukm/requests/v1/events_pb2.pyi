@@ -61,14 +61,16 @@ class RequestAssigned(_message.Message):
     def __init__(self, request: _Optional[_Union[_request_pb2.Request, _Mapping]] = ..., executor_id: _Optional[str] = ..., specialization: _Optional[_Union[_specialization_pb2.Specialization, str]] = ..., previous_executor_id: _Optional[str] = ..., assigned_by: _Optional[str] = ..., previous_specialization: _Optional[_Union[_specialization_pb2.Specialization, str]] = ...) -> None: ...
 
 class RequestUnassigned(_message.Message):
-    __slots__ = ("request", "executor_id", "reason")
+    __slots__ = ("request", "executor_id", "reason", "action")
     REQUEST_FIELD_NUMBER: _ClassVar[int]
     EXECUTOR_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
     request: _request_pb2.Request
     executor_id: str
     reason: str
-    def __init__(self, request: _Optional[_Union[_request_pb2.Request, _Mapping]] = ..., executor_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+    action: _workflow_pb2.TransitionAction
+    def __init__(self, request: _Optional[_Union[_request_pb2.Request, _Mapping]] = ..., executor_id: _Optional[str] = ..., reason: _Optional[str] = ..., action: _Optional[_Union[_workflow_pb2.TransitionAction, str]] = ...) -> None: ...
 
 class RequestCommented(_message.Message):
     __slots__ = ("request", "comment", "action")
