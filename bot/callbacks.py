@@ -27,6 +27,11 @@ __all__ = [
     "ListKind",
     "MenuItem",
     "MenuKey",
+    "MineAct",
+    "MineCard",
+    "MineDo",
+    "MineList",
+    "MineView",
     "Nav",
     "NavTo",
     "PageTo",
@@ -43,11 +48,17 @@ __all__ = [
     "PickUrgency",
     "PickValidity",
     "PickYard",
+    "ProfileKey",
+    "ProfileOpen",
+    "QuietPick",
     "RolePick",
     "SpecKey",
     "Stars",
     "StepAction",
     "StepDo",
+    "UploadDocType",
+    "UploadNext",
+    "UploadThen",
     "ValidityKey",
 ]
 
@@ -243,6 +254,69 @@ class Stars(CallbackData, prefix="st"):
     stars: int = Field(ge=1, le=5)
 
 
+# --- the resident's flows (prefix letter `r`; flows/my_requests.py, profile.py, documents.py) --
+# (`r` alone is RolePick's.)
+
+# A request number (DOMAIN.md: YYMMDD-NNN, the counter growing past 999).
+_REQUEST_NUMBER = r"^\d{6}-\d{3,6}$"
+
+
+class MineView(StrEnum):
+    """The filters of "my requests"."""
+
+    ACTIVE = "a"
+    WAITING = "w"  # awaiting my acceptance (the neighbours' of my flat too)
+    CLOSED = "c"
+
+
+class MineList(CallbackData, prefix="rl"):
+    """Show "my requests" with a filter."""
+
+    view: MineView
+
+
+class MineCard(CallbackData, prefix="rc"):
+    """Open a request's card (read afresh as the person before anything is shown)."""
+
+    number: str = Field(pattern=_REQUEST_NUMBER)
+
+
+class MineAct(StrEnum):
+    """Card actions of the resident's own (the others are the kit's `act:` buttons)."""
+
+    CANCEL = "x"
+
+
+class MineDo(CallbackData, prefix="rd"):
+    """An action on a request from its card."""
+
+    act: MineAct
+    number: str = Field(pattern=_REQUEST_NUMBER)
+
+
+class ProfileKey(StrEnum):
+    """Parts of the profile."""
+
+    NAME = "name"
+    PHONE = "phone"
+    FLATS = "flats"
+    ADD_FLAT = "add"
+    NOTIFY = "notify"
+    DOCS = "docs"
+
+
+class ProfileOpen(CallbackData, prefix="rp"):
+    """Open a part of the profile."""
+
+    item: ProfileKey
+
+
+class QuietPick(CallbackData, prefix="rq"):
+    """Quiet hours (22:00–08:00) on or off."""
+
+    on: bool
+
+
 # --- the manager's people panels (prefix letter `p`; flows/people.py and its siblings) --------
 
 
@@ -328,3 +402,25 @@ class PickValidity(CallbackData, prefix="pl"):
     """An invite's validity."""
 
     validity: ValidityKey
+
+
+# --- the resident's documents (prefix letter `r`; flows/documents.py) ---------------------------
+
+
+class UploadDocType(CallbackData, prefix="ru"):
+    """The kind of document about to be uploaded."""
+
+    type: DocTypeKey
+
+
+class UploadNext(StrEnum):
+    """After a document was received."""
+
+    MORE = "more"
+    DONE = "done"
+
+
+class UploadThen(CallbackData, prefix="rn"):
+    """Another document, or done."""
+
+    then: UploadNext

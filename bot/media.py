@@ -15,16 +15,28 @@ from typing import Any, Protocol
 from aiogram.types import Message
 from ukm.common.v1 import media_pb2
 
-__all__ = ["Incoming", "MediaStore", "StoredMedia", "TelegramFileIds", "incoming_of", "to_ref"]
+__all__ = [
+    "Incoming",
+    "MediaStore",
+    "StoredMedia",
+    "TelegramFileIds",
+    "file_of",
+    "incoming_of",
+    "to_ref",
+]
 
-_KINDS = {"photo": media_pb2.MEDIA_KIND_PHOTO, "video": media_pb2.MEDIA_KIND_VIDEO}
+_KINDS = {
+    "photo": media_pb2.MEDIA_KIND_PHOTO,
+    "video": media_pb2.MEDIA_KIND_VIDEO,
+    "document": media_pb2.MEDIA_KIND_DOCUMENT,
+}
 
 
 @dataclass(frozen=True)
 class Incoming:
     """A photo or video as Telegram delivered it."""
 
-    kind: str  # "photo" or "video"
+    kind: str  # "photo", "video" or "document" (a file: verification documents)
     file_id: str
     file_unique_id: str
     size: int = 0
@@ -72,6 +84,16 @@ def incoming_of(message: Message) -> Incoming | None:
     if message.video is not None:
         video = message.video
         return Incoming("video", video.file_id, video.file_unique_id, video.file_size or 0)
+    return None
+
+
+def file_of(message: Message) -> Incoming | None:
+    """A document: the photo (largest size) or the file of a message, or None."""
+    if message.photo:
+        return incoming_of(message)
+    if message.document is not None:
+        file = message.document
+        return Incoming("document", file.file_id, file.file_unique_id, file.file_size or 0)
     return None
 
 

@@ -20,10 +20,14 @@ def routers() -> list[Router]:
         actions,
         bindings,
         common,
+        documents,
+        inspector,
         invites,
+        my_requests,
         new_request,
         onboarding,
         people,
+        profile,
         verification,
     )
 
@@ -31,7 +35,12 @@ def routers() -> list[Router]:
         common.router(),
         onboarding.router(),
         new_request.router(),
+        # Before actions: the `act:upload` button is for pending people too.
+        documents.router(),
         actions.router(),
+        my_requests.router(),
+        profile.router(),
+        inspector.router(),
         people.router(),
         verification.router(),
         bindings.router(),

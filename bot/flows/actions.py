@@ -6,9 +6,10 @@ A button is only a wish. Before anything happens the bot reads the request as th
 polite "not available" and no action; then the request must be in a state where the action
 makes sense for them. The services check everything again.
 
-accept → stars 1–5 → optional review → AcceptRequest; return → reason → ReturnRequest;
-answer → text → AnswerClarification; take → ClaimRequest; open → the card;
-upload → "not yet" (the verification documents flow is still to come).
+accept → stars 1–5 → optional review → AcceptRequest (the applicant, or a resident of the same
+apartment: bot/logic/resident.py); return → reason → up to 5 photos or videos, or skip (the
+filing flow's media step) → ReturnRequest; answer → text → AnswerClarification; take →
+ClaimRequest; open → the card; upload → the documents flow (flows/documents.py).
 """
 
 from __future__ import annotations
@@ -20,14 +21,15 @@ from aiogram import F, Router
 from aiogram.filters import Filter, StateFilter
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, TelegramObject
-from ukm.requests.v1 import request_pb2
 
 from bot.callbacks import Stars, StepAction, StepDo
-from bot.flows import home
+from bot.flows import documents, home, new_request
 from bot.flows.filters import Approved
 from bot.flows.steps import Flow, action, run_action
 from bot.logic.inputs import check_answer, check_reason, check_review
 from bot.logic.moments import display_number
+from bot.logic.resident import CardAction, card_actions, facts_of
+from bot.media import StoredMedia, to_ref
 from bot.mesh import Missing, NotAllowed
 from bot.turn import Turn
 from bot.ui.cards import card_keyboard, card_text
@@ -61,6 +63,7 @@ class Returning(StatesGroup):
     """Sending finished work back."""
 
     reason = State()
+    media = State()
 
 
 class Answering(StatesGroup):
@@ -77,18 +80,19 @@ ACCEPT = Flow("accept", exit=_leave)
 RETURN = Flow("return", exit=_leave)
 ANSWER = Flow("answer", exit=_leave)
 
-# Which status each applicant action needs.
-_NEEDS = {
-    InlineAction.ACCEPT: request_pb2.REQUEST_STATUS_CONFIRMED,
-    InlineAction.RETURN: request_pb2.REQUEST_STATUS_CONFIRMED,
-    InlineAction.ANSWER: request_pb2.REQUEST_STATUS_CLARIFICATION,
+# What each applicant button asks for, as the workflow table has it (bot/logic/resident.py).
+_WANTS = {
+    InlineAction.ACCEPT: CardAction.ACCEPT,
+    InlineAction.RETURN: CardAction.RETURN,
+    InlineAction.ANSWER: CardAction.ANSWER,
 }
 
 
 async def on_action(query: CallbackQuery, ref: ActionRef, turn: Turn) -> None:
     """Check the request as the person, then start what the button asks for."""
     if ref.action is InlineAction.UPLOAD:
-        await turn.reply.toast(turn.t("action.upload_not_yet"), alert=True)
+        # Taken by the documents router first (pending people upload too); here for safety.
+        await documents.start(turn)
         return
     try:
         request = await turn.services.requests.get(ref.subject)
@@ -107,12 +111,11 @@ async def on_action(query: CallbackQuery, ref: ActionRef, turn: Turn) -> None:
         await turn.remember(number=request.request_number, version=request.version)
         await run_action(turn, "request.claim")
         return
-    needed = _NEEDS[ref.action]
-    if request.applicant_id != turn.person.user_id or request.status != needed:
+    if _WANTS[ref.action] not in card_actions(facts_of(request), turn.person.user_id):
         await turn.reply.toast(turn.t("action.not_now"), alert=True)
         return
     await turn.state.clear()
-    await turn.remember(number=request.request_number, version=request.version)
+    await turn.remember(number=request.request_number, version=request.version, draft={"media": []})
     await turn.reply.toast()
     if ref.action is InlineAction.ACCEPT:
         await ACCEPT.enter(turn, Accepting.stars)
@@ -200,16 +203,35 @@ async def on_reason(message: Message, turn: Turn) -> None:
         await turn.say(checked.problem, None, length=checked.length)
         return
     await turn.remember(reason=checked.value)
+    await RETURN.next(turn)
+
+
+# Photos or videos of what is wrong: the filing flow's media step (prompt and handler).
+RETURN.step(Returning.media)(new_request.ask_media)
+
+
+async def on_return_media_done(query: CallbackQuery, callback_data: StepDo, turn: Turn) -> None:
+    """Done adding photos (or skipped): send the work back."""
+    if callback_data.action is StepAction.CONFIRM:
+        await turn.reply.toast(turn.t("error.stale_button"), alert=True)
+        return
+    if callback_data.action is StepAction.SKIP:
+        await turn.remember(draft={"media": []})
     await run_action(turn, "request.return")
 
 
 @action("request.return")
 async def return_work(turn: Turn) -> None:
-    """ReturnRequest with the reason."""
+    """ReturnRequest with the reason and the photos (the version seen: a double tap is
+    refused as stale, never a second return)."""
     data = await turn.data()
+    draft = data.get("draft")
+    kept = draft.get("media", []) if isinstance(draft, dict) else []
+    media = [to_ref(StoredMedia.load(m)) for m in kept]
     filed = await turn.services.requests.return_work(
         str(data["number"]),
         reason=str(data["reason"]),
+        media=media,
         expected_version=int(data.get("version", 0)),
     )
     await turn.state.clear()
@@ -279,5 +301,7 @@ def router() -> Router:
         StateFilter(Accepting.review),
     )
     r.message.register(on_reason, StateFilter(Returning.reason), F.text)
+    r.message.register(new_request.on_media, StateFilter(Returning.media))
+    r.callback_query.register(on_return_media_done, StepDo.filter(), StateFilter(Returning.media))
     r.message.register(on_answer, StateFilter(Answering.text), F.text)
     return r

@@ -3,6 +3,7 @@ language, role switching, and the polite answers to what nothing else understood
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from aiogram import F, Router
@@ -13,7 +14,7 @@ from bot.callbacks import LangPick, Language, MenuItem, MenuKey, Nav, NavTo, Rol
 from bot.flows import home, onboarding
 from bot.flows.filters import Approved
 from bot.flows.steps import flow_of, run_pending
-from bot.mesh import Refused
+from bot.mesh import MeshError, Refused
 from bot.person import person_of
 from bot.turn import Turn
 from bot.ui.keyboards import button, grid, inline, nav_row
@@ -27,6 +28,7 @@ _LANGUAGE_NAMES = {Language.RU: "Русский", Language.UZ: "O'zbekcha", Lang
 
 async def on_start(message: Message, command: CommandObject, turn: Turn) -> None:
     """/start, or /start join_<token> from a staff invite link."""
+    await _reachable_again(turn)
     argument = (command.args or "").strip()
     if argument.startswith(INVITE_PREFIX):
         await _redeem(turn, argument.removeprefix(INVITE_PREFIX))
@@ -35,6 +37,16 @@ async def on_start(message: Message, command: CommandObject, turn: Turn) -> None
     if turn.person.pending:
         await turn.say("start.welcome")
     await home.go_home(turn)
+
+
+async def _reachable_again(turn: Turn) -> None:
+    # Someone who had blocked the bot and comes back is reachable on Telegram again (the
+    # notifications service stopped sending there). One cheap call; its failure changes nothing
+    # for the person, so it is not theirs to hear about.
+    if turn.person.stale:
+        return
+    with contextlib.suppress(MeshError):
+        await turn.services.notifications.mark_reachable()
 
 
 async def _redeem(turn: Turn, token: str) -> None:

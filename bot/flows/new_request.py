@@ -31,7 +31,7 @@ from bot.callbacks import (
 )
 from bot.flows import home
 from bot.flows.filters import Approved, HasRole
-from bot.flows.steps import Flow, action, run_action
+from bot.flows.steps import Flow, action, flow_of, run_action
 from bot.logic.inputs import MAX_MEDIA, check_description
 from bot.logic.moments import display_number, idempotency_key, local_time
 from bot.media import StoredMedia, incoming_of, to_ref
@@ -75,6 +75,13 @@ async def _draft(turn: Turn) -> dict[str, Any]:
     return dict(draft) if isinstance(draft, dict) else {"media": []}
 
 
+async def _next(turn: Turn) -> None:
+    # The step after the current one in whichever flow the step belongs to: the inspector's
+    # building request (flows/inspector.py) reuses these steps in its own flow.
+    flow = flow_of(await turn.state.get_state()) or FLOW
+    await flow.next(turn)
+
+
 async def _keep(turn: Turn, **values: Any) -> dict[str, Any]:
     draft = await _draft(turn)
     draft.update(values)
@@ -102,7 +109,7 @@ async def ask_category(turn: Turn) -> None:
 async def on_category(query: CallbackQuery, callback_data: PickCategory, turn: Turn) -> None:
     """A category was chosen."""
     await _keep(turn, category=callback_data.category.value)
-    await FLOW.next(turn)
+    await _next(turn)
 
 
 # --- address ---------------------------------------------------------------------------------
@@ -135,7 +142,7 @@ async def on_address(query: CallbackQuery, callback_data: PickAddress, turn: Tur
         await turn.reply.toast(turn.t("error.stale_button"), alert=True)
         return
     await _keep(turn, address=options[callback_data.index])
-    await FLOW.next(turn)
+    await _next(turn)
 
 
 # --- description -----------------------------------------------------------------------------
@@ -159,7 +166,7 @@ async def on_description(message: Message, turn: Turn) -> None:
         await turn.say(checked.problem, None, length=checked.length)
         return
     await _keep(turn, description=checked.value)
-    await FLOW.next(turn)
+    await _next(turn)
 
 
 async def on_description_not_text(message: Message, turn: Turn) -> None:
@@ -182,7 +189,7 @@ async def ask_urgency(turn: Turn) -> None:
 async def on_urgency(query: CallbackQuery, callback_data: PickUrgency, turn: Turn) -> None:
     """An urgency was chosen."""
     await _keep(turn, urgency=callback_data.urgency.value)
-    await FLOW.next(turn)
+    await _next(turn)
 
 
 # --- photos and videos -----------------------------------------------------------------------
@@ -234,7 +241,7 @@ async def on_media_done(query: CallbackQuery, callback_data: StepDo, turn: Turn)
         return
     if callback_data.action is StepAction.SKIP:
         await _keep(turn, media=[])
-    await FLOW.next(turn)
+    await _next(turn)
 
 
 # --- summary and filing ----------------------------------------------------------------------
@@ -280,6 +287,8 @@ async def file_request(turn: Turn) -> None:
         address=AddressRef(address["yard"], address["building"], address["flat"]),
         media=[to_ref(StoredMedia.load(m)) for m in draft.get("media", [])],
         idempotency_key=idempotency_key(str(data.get("flow_id", "")), draft),
+        # An inspector's draft says so (flows/inspector.py); residents file from the bot.
+        source=str(draft.get("source", "bot")),
     )
     log.info(
         "request filed", extra={"user_id": turn.person.user_id, "number": filed.request_number}

@@ -31,6 +31,7 @@ from bot.callbacks import (
 )
 from bot.flows.filters import Pending
 from bot.flows.pickers import Item, Picker
+from bot.flows.pickers import pressed_label as _label_of
 from bot.flows.steps import Flow, action, run_action
 from bot.logic.inputs import check_full_name
 from bot.logic.phones import PhoneResult, from_contact, parse_phone
@@ -310,18 +311,6 @@ async def on_search(message: Message, turn: Turn) -> None:
     """Typed text at a picker: search by name, address or apartment number."""
     picker = _PICKERS[await turn.state.get_state() or ""]
     await picker.search(turn, message.text or "")
-
-
-def _label_of(query: CallbackQuery, item_id: str) -> str:
-    """The label of the pressed button (what the person saw; no extra call needed)."""
-    markup = getattr(query.message, "reply_markup", None)
-    wanted = {item_id, UUID(item_id).hex}
-    for row in getattr(markup, "inline_keyboard", None) or []:
-        for pressed in row:
-            data = pressed.callback_data or ""
-            if data.partition(":")[2] in wanted:
-                return str(pressed.text)
-    return ""
 
 
 # --- staff -----------------------------------------------------------------------------------

@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
-from aiogram.types import InlineKeyboardButton
+from aiogram.types import CallbackQuery, InlineKeyboardButton
 
 from bot.callbacks import ListKind
 from bot.turn import Turn
 from bot.ui.keyboards import button, grid, inline, nav_row, pager_row
 
-__all__ = ["Item", "Picker"]
+__all__ = ["Item", "Picker", "pressed_label"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Item:
 
 Fetch = Callable[[Turn, str, str], Awaitable[tuple[list[Item], str]]]
 Heading = Callable[[Turn], Awaitable[str]]
+Rows = Callable[[Turn], Awaitable[list[list[InlineKeyboardButton]]]]
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class Picker:
     heading: Heading
     empty_key: str
     columns: int = 2
+    # Rows shown above the items (a list's filters, say), built from FSM data like the heading.
+    extra: Rows | None = None
 
     @property
     def _key(self) -> str:
@@ -72,6 +76,7 @@ class Picker:
             button(item.label[:60], self.pack(item.id)) for item in items
         ]
         rows = [
+            *(await self.extra(turn) if self.extra is not None else []),
             *grid(buttons, self.columns),
             pager_row(turn.t, self.kind, page, has_next=bool(next_token)),
             nav_row(turn.t),
@@ -101,3 +106,15 @@ class Picker:
     async def was_shown(self, turn: Turn, item_id: str) -> bool:
         """Whether `item_id` is on the page the person saw."""
         return item_id in self._position(await turn.data()).get("shown", [])
+
+
+def pressed_label(query: CallbackQuery, item_id: str) -> str:
+    """The label of the pressed item button (what the person saw; no extra call needed)."""
+    markup = getattr(query.message, "reply_markup", None)
+    wanted = {item_id, UUID(item_id).hex}
+    for row in getattr(markup, "inline_keyboard", None) or []:
+        for pressed in row:
+            data = pressed.callback_data or ""
+            if data.partition(":")[2] in wanted:
+                return str(pressed.text)
+    return ""

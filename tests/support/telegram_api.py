@@ -779,6 +779,20 @@ class TelegramUser:
         }
         return self.api.push_update(self.message_update(video=video))
 
+    def document(
+        self, *, file_name: str = "scan.pdf", mime_type: str = "application/pdf"
+    ) -> int:
+        """The person sends a file (a `Document`: a scan, a PDF…)."""
+        file_id, unique = self._file_ids("document")
+        document = {
+            "file_id": file_id,
+            "file_unique_id": unique,
+            "file_name": file_name,
+            "mime_type": mime_type,
+            "file_size": 210_000,
+        }
+        return self.api.push_update(self.message_update(document=document))
+
     def sticker(self) -> int:
         """Something no step expects."""
         sticker = {
