@@ -19,7 +19,13 @@ from uuid import UUID
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
+from bot.logic.boards import Board, Pool, Verb
+
 __all__ = [
+    "BoardPage",
+    "CardDo",
+    "DispatchGo",
+    "DispatchStep",
     "DocTypeKey",
     "Fork",
     "ForkChoice",
@@ -34,6 +40,7 @@ __all__ = [
     "MineView",
     "Nav",
     "NavTo",
+    "OpenCard",
     "PageTo",
     "Panel",
     "PanelAct",
@@ -42,8 +49,10 @@ __all__ = [
     "PickBuilding",
     "PickCategory",
     "PickDocType",
+    "PickExecutor",
     "PickFlat",
     "PickInviteRole",
+    "PickPool",
     "PickSpec",
     "PickUrgency",
     "PickValidity",
@@ -424,3 +433,57 @@ class UploadThen(CallbackData, prefix="rn"):
     """Another document, or done."""
 
     then: UploadNext
+
+# --- the manager's boards and request actions (prefix letter `m`; flows/boards.py, dispatch.py,
+# review.py). `MenuItem` owns the bare "m"; these are "m" plus one letter.
+
+# A request number as DOMAIN.md defines it (YYMMDD-NNN, the counter growing past 999).
+_NUMBER = r"^[0-9]{6}-[0-9]{3,6}$"
+
+
+class BoardPage(CallbackData, prefix="mb"):
+    """Page `page` of a board (its page tokens stay in FSM data)."""
+
+    board: Board
+    page: int = Field(ge=0, le=999)
+
+
+class OpenCard(CallbackData, prefix="mo"):
+    """A request's manager card (read afresh as the manager)."""
+
+    number: str = Field(pattern=_NUMBER)
+
+
+class CardDo(CallbackData, prefix="mv"):
+    """A manager's action on a request, with the version the card showed (a card older than
+    the request is refused before anything starts)."""
+
+    verb: Verb
+    number: str = Field(pattern=_NUMBER)
+    version: int = Field(ge=1, le=10**12)
+
+
+class PickPool(CallbackData, prefix="mp"):
+    """A specialisation pool to address a request to (never `universal`)."""
+
+    pool: Pool
+
+
+class PickExecutor(CallbackData, prefix="me"):
+    """An on-duty executor from the candidates shown."""
+
+    id: UUID
+
+
+class DispatchStep(StrEnum):
+    """Screens of the assignment flow one can go back to."""
+
+    CHOOSE = "c"
+    POOLS = "p"
+
+
+class DispatchGo(CallbackData, prefix="mg"):
+    """Back to a screen of the assignment flow."""
+
+    to: DispatchStep
+

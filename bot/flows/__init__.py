@@ -19,7 +19,9 @@ def routers() -> list[Router]:
     from bot.flows import (
         actions,
         bindings,
+        boards,
         common,
+        dispatch,
         documents,
         inspector,
         invites,
@@ -28,6 +30,7 @@ def routers() -> list[Router]:
         onboarding,
         people,
         profile,
+        review,
         verification,
     )
 
@@ -45,5 +48,8 @@ def routers() -> list[Router]:
         verification.router(),
         bindings.router(),
         invites.router(),
+        boards.router(),
+        dispatch.router(),
+        review.router(),
         common.fallback_router(),
     ]

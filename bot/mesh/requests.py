@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ukm.common.v1 import media_pb2
+from ukm.common.v1 import media_pb2, specialization_pb2
 from ukm.requests.v1 import request_pb2, workflow_pb2
 from ukm.requests.v1 import requests_service_pb2 as pb
 
@@ -21,6 +21,7 @@ STATUS = EnumKeys(request_pb2.RequestStatus.DESCRIPTOR)
 _LEVEL = EnumKeys(request_pb2.AddressLevel.DESCRIPTOR)
 _SOURCE = EnumKeys(request_pb2.Source.DESCRIPTOR)
 _VIEW = EnumKeys(pb.RequestView.DESCRIPTOR)
+_SPECIALIZATION = EnumKeys(specialization_pb2.Specialization.DESCRIPTOR)
 
 
 @dataclass(frozen=True)
@@ -206,5 +207,86 @@ class Requests:
             _SERVICE + "ClaimRequest",
             pb.ClaimRequestRequest(request_number=number, expected_version=expected_version),
             pb.ClaimRequestResponse,
+        )
+        return answer.request
+
+    # --- managers: boards and the dispatcher's actions -----------------------------------------
+
+    async def count(
+        self, *, statuses: Sequence[str] = (), executor_id: str = ""
+    ) -> dict[str, int]:
+        """How many requests the person may see are in each of `statuses` (keys: `new`…;
+        every status when none is named), optionally only those of one executor."""
+        answer = await self.acting.unary(
+            _SERVICE + "CountRequests",
+            pb.CountRequestsRequest(
+                filter=pb.ListRequestsRequest(
+                    statuses=[STATUS.number(s) for s in statuses],  # type: ignore[misc]
+                    executor_id=executor_id,
+                )
+            ),
+            pb.CountRequestsResponse,
+        )
+        counts = {key: 0 for key in statuses}
+        by_name = request_pb2.RequestStatus.DESCRIPTOR.values_by_name
+        for name, count in answer.by_status.items():
+            value = by_name.get(name)
+            key = STATUS.by_number.get(value.number, "") if value is not None else ""
+            if key and (not statuses or key in counts):
+                counts[key] = int(count)
+        return counts
+
+    async def assign(
+        self, number: str, *, executor_id: str = "", pool: str = "", expected_version: int = 0
+    ) -> request_pb2.Request:
+        """A manager assigns an executor (MANAGER_ASSIGN, also reassignment) or addresses the
+        request to a specialisation pool (`pool`: `plumber`…; ASSIGN_GROUP)."""
+        request = pb.AssignRequestRequest(
+            request_number=number, executor_id=executor_id, expected_version=expected_version
+        )
+        if pool:
+            request.specialization = _SPECIALIZATION.number(pool)  # type: ignore[assignment]
+        answer = await self.acting.unary(
+            _SERVICE + "AssignRequest", request, pb.AssignRequestResponse
+        )
+        return answer.request
+
+    async def clarify(
+        self, number: str, *, question: str, expected_version: int = 0
+    ) -> request_pb2.Request:
+        """A manager asks the applicant a question (CLARIFY)."""
+        answer = await self.acting.unary(
+            _SERVICE + "ClarifyRequest",
+            pb.ClarifyRequestRequest(
+                request_number=number, question=question, expected_version=expected_version
+            ),
+            pb.ClarifyRequestResponse,
+        )
+        return answer.request
+
+    async def confirm(
+        self, number: str, *, notes: str = "", expected_version: int = 0
+    ) -> request_pb2.Request:
+        """A manager confirms completed work (MANAGER_CONFIRM)."""
+        answer = await self.acting.unary(
+            _SERVICE + "ConfirmRequest",
+            pb.ConfirmRequestRequest(
+                request_number=number, notes=notes, expected_version=expected_version
+            ),
+            pb.ConfirmRequestResponse,
+        )
+        return answer.request
+
+    async def accept_on_behalf(
+        self, number: str, *, comment: str, expected_version: int = 0
+    ) -> request_pb2.Request:
+        """A manager accepts on the resident's behalf, without a rating (MANAGER_FORCE_ACCEPT;
+        the comment needs at least 10 characters)."""
+        answer = await self.acting.unary(
+            _SERVICE + "AcceptRequest",
+            pb.AcceptRequestRequest(
+                request_number=number, comment=comment, expected_version=expected_version
+            ),
+            pb.AcceptRequestResponse,
         )
         return answer.request

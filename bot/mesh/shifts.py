@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from ukm.common.v1 import specialization_pb2
 from ukm.shifts.v1 import shift_pb2
 from ukm.shifts.v1 import shifts_service_pb2 as pb
 
 from bot.mesh.acting import Acting
+from services.kit.enums import EnumKeys
 
 __all__ = ["Shifts"]
 
 _SERVICE = "/ukm.shifts.v1.ShiftService/"
+_SPECIALIZATION = EnumKeys(specialization_pb2.Specialization.DESCRIPTOR)
 
 
 class Shifts:
@@ -37,6 +40,18 @@ class Shifts:
         answer = await self.acting.unary(
             _SERVICE + "ListActiveShifts",
             pb.ListActiveShiftsRequest(executor_id=executor_id),
+            pb.ListActiveShiftsResponse,
+        )
+        return list(answer.shifts)
+
+    async def covering(self, specialisation: str) -> list[shift_pb2.Shift]:
+        """Shifts active now that cover `specialisation` (`plumber`…; universal shifts of
+        executors who can do it included): who is on duty for a request (managers)."""
+        answer = await self.acting.unary(
+            _SERVICE + "ListActiveShifts",
+            pb.ListActiveShiftsRequest(
+                specialization=_SPECIALIZATION.number(specialisation)  # type: ignore[arg-type]
+            ),
             pb.ListActiveShiftsResponse,
         )
         return list(answer.shifts)

@@ -55,5 +55,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("asyncio", "aiohttp.access", "nats"):
+    # A line per HTTP request (httpx: every provider call) is noise, and its URL may carry a
+    # credential (the Bot API token is in the path).
+    for noisy in ("asyncio", "aiohttp.access", "nats", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

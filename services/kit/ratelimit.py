@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -71,6 +72,7 @@ class RateLimiter:
     def __init__(self, client: Redis, *, prefix: str = "ratelimit:") -> None:
         # The prefix keeps limiter keys apart from everything else stored in the same Redis.
         self._prefix = prefix
+        self._client = client
         # Registered once: calls send EVALSHA, and the script is loaded again by itself when
         # Redis has forgotten it (a restart or a failover).
         self._script = client.register_script(_SCRIPT)
@@ -90,6 +92,26 @@ class RateLimiter:
             args=[limit, window_us, cost, secrets.token_hex(8)],
         )
         return _decision(reply)
+
+
+    async def acquire_many(
+        self, keys: Sequence[str], *, limit: int, per_seconds: float
+    ) -> list[Decision]:
+        """One unit from each of `keys` (same policy for all), in one round trip: the answers
+        in the order of `keys`. Each key is decided on its own, atomically, as by `acquire`;
+        a key listed twice spends twice."""
+        if not keys:
+            return []
+        window_us = _window_microseconds(limit=limit, per_seconds=per_seconds, cost=1)
+        async with self._client.pipeline(transaction=False) as pipe:
+            for key in keys:
+                await self._script(
+                    keys=[self._prefix + key],
+                    args=[limit, window_us, 1, secrets.token_hex(8)],
+                    client=pipe,
+                )
+            replies = await pipe.execute()
+        return [_decision(reply) for reply in replies]
 
 
 def _window_microseconds(*, limit: int, per_seconds: float, cost: int) -> int:

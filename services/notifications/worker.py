@@ -198,14 +198,12 @@ class DeliveryWorker:
                 continue
             if isinstance(prepared, compose.Send):
                 self._report_template(delivery, prepared)
-                held = await self._rate_limited(delivery, now)
-                if held is not None:
-                    unsent.append(held)
-                else:
-                    sends.append((delivery, prepared))
+                sends.append((delivery, prepared))
                 continue
             unsent.append(self._unsent(delivery, prepared, now))
-        return unsent, sends
+        held = await self._rate_limited([d for d, _ in sends], now)
+        unsent.extend(held.values())
+        return unsent, [(d, s) for d, s in sends if d.id not in held]
 
     def _report_template(self, delivery: Claimed, send: compose.Send) -> None:
         """A missing translation or a broken edit is sent anyway (in Russian, or as the plain
@@ -270,22 +268,28 @@ class DeliveryWorker:
             except Exception as exc:
                 log.warning("results lost at shutdown (recovery settles them): %r", exc)
 
-    async def _rate_limited(self, delivery: Claimed, now: datetime) -> Recorded | None:
-        """The delivery put back when its recipient has had enough for now (urgent: never)."""
-        if delivery.urgent or self.limiter is None:
-            return None
+    async def _rate_limited(
+        self, deliveries: Sequence[Claimed], now: datetime
+    ) -> dict[str, Recorded]:
+        """The deliveries put back because their recipient has had enough for now (by id);
+        urgent ones are never held. One Redis round trip for the whole round."""
+        limited = [d for d in deliveries if not d.urgent]
+        if not limited or self.limiter is None:
+            return {}
         try:
-            decision = await self.limiter.acquire(
-                f"notify:user:{delivery.recipient_id}",
+            decisions = await self.limiter.acquire_many(
+                [f"notify:user:{d.recipient_id}" for d in limited],
                 limit=self.settings.recipient_limit,
                 per_seconds=self.settings.recipient_window_seconds,
             )
         except Exception as exc:  # Redis away: the limit is a courtesy, the message is not
             log.warning("rate limiter unavailable (%r); sending anyway", exc)
-            return None
-        if decision.allowed:
-            return None
-        return _requeue(delivery, now + timedelta(seconds=max(decision.retry_after, 0.1)))
+            return {}
+        return {
+            d.id: _requeue(d, now + timedelta(seconds=max(decision.retry_after, 0.1)))
+            for d, decision in zip(limited, decisions, strict=True)
+            if not decision.allowed
+        }
 
     def _unsent(self, delivery: Claimed, prepared: compose.Prepared, now: datetime) -> Recorded:
         base = _carry(delivery, now)

@@ -218,3 +218,28 @@ async def test_impossible_arguments_are_a_bug_in_the_caller(
     with pytest.raises(ValueError, match=complaint):
         await RateLimiter(client).acquire(key, limit=limit, per_seconds=per_seconds, cost=cost)
     assert not await client.exists(f"ratelimit:{key}")
+
+
+async def test_many_keys_at_once_each_decided_as_by_acquire(
+    own_redis: EmbeddedRedis,
+) -> None:
+    client = _client(own_redis.url, "test-rl-many")
+    limiter = RateLimiter(client)
+    try:
+        await limiter.acquire("a", limit=2, per_seconds=60)  # "a" has one unit left
+        sent: list[str] = []
+        async with client.monitor() as monitor:
+            decisions = await limiter.acquire_many(["a", "b", "a"], limit=2, per_seconds=60)
+            await client.echo(b"done")
+            while not sent or sent[-1] != "ECHO":
+                seen = await monitor.next_command()
+                verb = seen["command"].split(" ", 1)[0].upper()
+                if seen["client_type"] != "lua" and verb not in _CONNECTION_UPKEEP:
+                    sent.append(verb)
+    finally:
+        await client.aclose()
+    assert [d.allowed for d in decisions] == [True, True, False]
+    assert decisions[2].retry_after > 0
+    # One pipeline: the scripts travel together (redis-py may check they are loaded first).
+    assert sent.count("EVALSHA") == 3 and sent[-1] == "ECHO"
+    assert await limiter.acquire_many([], limit=2, per_seconds=60) == []
