@@ -1,0 +1,120 @@
+"""The manager's request boards and what a manager may do from each status (DOMAIN.md,
+"Workflow actions"), as data: no I/O, no protos (status, category and specialisation keys are
+the lowercase enum keys, `in_progress`, `plumbing`, `plumber`).
+
+The services decide anyway; these only choose which buttons to offer, so a manager is never
+shown an action that the workflow would refuse for the status the card shows.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = [
+    "BOARDS",
+    "POOLS",
+    "TERMINAL",
+    "Board",
+    "Pool",
+    "Verb",
+    "needed_specialisation",
+    "verbs_for",
+]
+
+
+class Board(StrEnum):
+    """The five boards of the manager's menu (values are short: they travel in buttons)."""
+
+    NEW = "n"
+    ACTIVE = "a"
+    CHECK = "c"
+    RETURNED = "r"
+    WAITING = "w"
+
+
+# Which statuses each board lists.
+BOARDS: dict[Board, tuple[str, ...]] = {
+    Board.NEW: ("new",),
+    Board.ACTIVE: ("in_progress", "purchase", "clarification"),
+    Board.CHECK: ("completed",),
+    Board.RETURNED: ("returned",),
+    Board.WAITING: ("confirmed",),
+}
+
+TERMINAL = frozenset({"accepted", "cancelled"})
+
+
+class Verb(StrEnum):
+    """A manager's action on a request card (values are short: they travel in buttons)."""
+
+    ASSIGN = "as"  # MANAGER_ASSIGN / ASSIGN_GROUP (NEW); reassignment (IN_PROGRESS)
+    CLARIFY = "cl"  # CLARIFY
+    CONFIRM = "cf"  # MANAGER_CONFIRM
+    REWORK = "rw"  # RETURN_TO_WORK
+    ACCEPT = "ac"  # MANAGER_FORCE_ACCEPT
+    CANCEL = "cn"  # CANCEL
+
+
+# DOMAIN.md's table, from the manager's side: the statuses each verb starts from.
+_FROM: dict[Verb, frozenset[str]] = {
+    Verb.ASSIGN: frozenset({"new", "in_progress"}),
+    Verb.CLARIFY: frozenset({"new", "in_progress", "purchase"}),
+    Verb.CONFIRM: frozenset({"completed"}),
+    Verb.REWORK: frozenset({"completed", "confirmed", "returned"}),
+    Verb.ACCEPT: frozenset({"confirmed", "returned"}),
+    Verb.CANCEL: frozenset(
+        {
+            "new",
+            "in_progress",
+            "purchase",
+            "clarification",
+            "completed",
+            "confirmed",
+            "returned",
+        }
+    ),
+}
+
+
+def verbs_for(status: str) -> tuple[Verb, ...]:
+    """The verbs a manager may use on a request in `status`, in the order buttons show them."""
+    return tuple(verb for verb in Verb if status in _FROM[verb])
+
+
+class Pool(StrEnum):
+    """Specialisation pools in canonical order (DOMAIN.md); `universal` is never a pool."""
+
+    ELECTRICIAN = "electrician"
+    PLUMBER = "plumber"
+    HEATING = "heating"
+    VENTILATION = "ventilation"
+    ELEVATOR = "elevator"
+    CLEANING = "cleaning"
+    SECURITY = "security"
+    LANDSCAPING = "landscaping"
+    REPAIR = "repair"
+
+
+POOLS: tuple[str, ...] = tuple(pool.value for pool in Pool)
+
+_CATEGORY_SPECIALISATION = {
+    "electricity": "electrician",
+    "plumbing": "plumber",
+    "heating": "heating",
+    "ventilation": "ventilation",
+    "elevator": "elevator",
+    "cleaning": "cleaning",
+    "landscaping": "landscaping",
+    "security": "security",
+    "internet": "electrician",
+    "repair": "repair",
+    "other": "repair",
+}
+
+
+def needed_specialisation(category: str, pool: str = "") -> str:
+    """Who can do the work: the pool the request is offered to (a manager may have chosen
+    another than the category's), else the category's specialisation."""
+    if pool in POOLS:
+        return pool
+    return _CATEGORY_SPECIALISATION.get(category, "repair")
