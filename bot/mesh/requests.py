@@ -212,9 +212,7 @@ class Requests:
 
     # --- managers: boards and the dispatcher's actions -----------------------------------------
 
-    async def count(
-        self, *, statuses: Sequence[str] = (), executor_id: str = ""
-    ) -> dict[str, int]:
+    async def count(self, *, statuses: Sequence[str] = (), executor_id: str = "") -> dict[str, int]:
         """How many requests the person may see are in each of `statuses` (keys: `new`…;
         every status when none is named), optionally only those of one executor."""
         answer = await self.acting.unary(
