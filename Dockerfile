@@ -1,13 +1,14 @@
 # syntax=docker/dockerfile:1
 # One image for every UKM Python process. A Deployment picks the process with its arguments:
-# `serve <service>` (the default runs the requests service), `migrate <service>`, …
+# `serve <service>` (the default runs the requests service), `migrate <service>`, `bot` (the
+# Telegram bot), …
 #
 #   docker build -t ukm .                 production image (the last stage, `runtime`)
 #   docker build -t ukm:dev --target dev  Tilt's image: the same plus a code watcher
 #
 # The code lives in /app and comes first on PYTHONPATH, so Tilt's live update (files synced
 # into /app) takes effect on the next restart; the virtualenv holds the dependencies.
-# No HEALTHCHECK: Kubernetes probes the ops port (/healthz, /readyz).
+# No HEALTHCHECK: Kubernetes probes the ops port (/healthz, /readyz), the bot's process and Redis.
 
 FROM python:3.11-slim-bookworm AS base
 ENV PATH=/opt/venv/bin:$PATH \
@@ -30,6 +31,7 @@ COPY gen/python gen/python
 COPY services services
 COPY mesh mesh
 COPY ukmctl ukmctl
+COPY bot bot
 RUN pip install --no-cache-dir ./gen/python .
 
 # Tilt's dev image adds watchfiles, which restarts `ukm serve` when synced code changes.
@@ -43,6 +45,7 @@ COPY --chown=10001:10001 gen /app/gen
 COPY --chown=10001:10001 services /app/services
 COPY --chown=10001:10001 mesh /app/mesh
 COPY --chown=10001:10001 ukmctl /app/ukmctl
+COPY --chown=10001:10001 bot /app/bot
 USER 10001:10001
 ENTRYPOINT ["ukm"]
 CMD ["serve", "requests"]
@@ -54,6 +57,7 @@ COPY gen /app/gen
 COPY services /app/services
 COPY mesh /app/mesh
 COPY ukmctl /app/ukmctl
+COPY bot /app/bot
 USER 10001:10001
 ENTRYPOINT ["ukm"]
 CMD ["serve", "requests"]

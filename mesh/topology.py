@@ -39,10 +39,15 @@ class Service:
 
 @dataclass(frozen=True)
 class Client:
-    """An identity that calls the mesh without serving gRPC (an operator, the gateway, the bot)."""
+    """An identity that calls the mesh without serving gRPC (an operator, the gateway, the bot).
+
+    `calls` names the services a client that runs as its own workload calls (the bot): on
+    Kubernetes it gets a sidecar and NetworkPolicies for exactly those. Clients without it (an
+    operator with grpcurl, the gateway) reach the mesh some other way."""
 
     name: str
     kind: str
+    calls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,19 @@ class Topology:
             known = ", ".join(sorted(self.services))
             raise KeyError(f"unknown service {name!r}; the topology has: {known}") from None
 
+    def calls_of(self, name: str) -> tuple[str, ...]:
+        """Whom a service or client calls (its `calls` in the topology)."""
+        if name in self.services:
+            return self.services[name].calls
+        if name in self.clients:
+            return self.clients[name].calls
+        known = ", ".join(sorted(self.identities))
+        raise KeyError(f"unknown identity {name!r}; the topology has: {known}")
+
+    def callers_of(self, callee: str) -> list[str]:
+        """Services, then clients, that call `callee`."""
+        return [name for name in self.identities if callee in self.calls_of(name)]
+
     def owner_of(self, grpc_service: str) -> Service:
         """The service process that hosts a fully qualified gRPC service."""
         for service in self.services.values():
@@ -107,7 +125,10 @@ def load_topology(path: Path | None = None) -> Topology:
         )
         for name, spec in raw["services"].items()
     }
-    clients = {name: Client(name, spec["kind"]) for name, spec in raw.get("clients", {}).items()}
+    clients = {
+        name: Client(name, spec["kind"], tuple(spec.get("calls") or ()))
+        for name, spec in (raw.get("clients") or {}).items()
+    }
     edge = Edge(**{key: int(value) for key, value in raw["edge"].items()})
     topology = Topology(
         raw["trust_domain"], edge, int(raw["infrastructure"]["nats_port"]), services, clients
@@ -131,10 +152,10 @@ def _check(topology: Topology) -> None:
         if port in ports:
             raise ValueError(f"topology: {label} reuses port {port} of {ports[port]}")
         ports[port] = label
-    for service in topology.services.values():
-        for callee in service.calls:
+    for name in topology.identities:
+        for callee in topology.calls_of(name):
             if callee not in topology.services:
-                raise ValueError(f"topology: {service.name} calls unknown service {callee}")
+                raise ValueError(f"topology: {name} calls unknown service {callee}")
     overlap = set(topology.services) & set(topology.clients)
     if overlap:
         raise ValueError(f"topology: names used twice: {sorted(overlap)}")

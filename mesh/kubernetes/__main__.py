@@ -29,7 +29,12 @@ def main(argv: list[str] | None = None) -> int:
             print("run `python -m mesh.kubernetes` to re-render k8s/", file=sys.stderr)
         return 1 if problems else 0
     if args.command == "dev-secrets":
-        print(f"dev secrets in {write_dev_secrets()}")
+        try:
+            folder = write_dev_secrets()
+        except ValueError as error:  # a developer's file that would make a wrong Secret
+            print(f"dev-secrets: {error}", file=sys.stderr)
+            return 1
+        print(f"dev secrets in {folder}")
         return 0
     changed = write()
     print("\n".join(f"wrote k8s/{path}" for path in changed) or "k8s/ is up to date")

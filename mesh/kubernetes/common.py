@@ -159,8 +159,28 @@ def service_port(name: str, number: int) -> Json:
     return {"name": name, "port": number, "targetPort": name, "protocol": "TCP"}
 
 
-def secret_env(variable: str, secret: str, key: str) -> Json:
-    return {"name": variable, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+def secret_env(variable: str, secret: str, key: str, *, optional: bool = False) -> Json:
+    """`variable` from `key` of Secret `secret`; an `optional` key may be missing (the variable
+    is then unset, which is what "not configured" means to the settings)."""
+    ref: Json = {"name": secret, "key": key}
+    if optional:
+        ref["optional"] = True
+    return {"name": variable, "valueFrom": {"secretKeyRef": ref}}
+
+
+def exec_probe(
+    script: str, period: int, failures: int, *, timeout: int = 5, site: bool = True
+) -> Json:
+    """A probe that runs `script` with the image's Python: `-I` isolates it from PYTHONPATH (it
+    never imports the application's code); without `site` (`-S`) it starts in milliseconds but
+    sees only the standard library."""
+    flags = ["-I"] if site else ["-I", "-S"]
+    return {
+        "exec": {"command": ["python", *flags, "-c", script]},
+        "periodSeconds": period,
+        "timeoutSeconds": timeout,
+        "failureThreshold": failures,
+    }
 
 
 def tmp_volume() -> Json:

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import yaml
 
 from mesh.envoy import sds_files
+from mesh.kubernetes.bot import (
+    BOT,
+    DEV_TELEGRAM_ENV,
+    DEV_TELEGRAM_KEYS,
+    DEV_TELEGRAM_TEMPLATE,
+    WEBHOOK_COMPONENT,
+    bot_objects,
+    has_bot,
+    webhook_component,
+    webhook_objects,
+)
 from mesh.kubernetes.common import (
     DATABASE_NAME,
     DATABASE_USER,
@@ -34,12 +45,13 @@ from mesh.kubernetes.infrastructure import (
 )
 from mesh.kubernetes.overlays import (
     base_kustomization,
+    bot_sidecar_folder,
     dev_kustomization,
     namespace,
     prod_certificates,
     prod_kustomization,
 )
-from mesh.kubernetes.policies import network_policies, prod_network_policies
+from mesh.kubernetes.policies import bot_webhook_policy, network_policies, prod_network_policies
 from mesh.kubernetes.workloads import (
     gateway_config,
     gateway_objects,
@@ -104,11 +116,23 @@ def render(topology: Topology | None = None) -> dict[str, str]:
     for name, service in topology.services.items():
         files[f"base/services/{name}.yaml"] = _yaml(*service_objects(topology, service))
         if service.calls:
-            folder = f"base/services/{sidecar_config_map(name)}"
-            files[f"{folder}/envoy.yaml"] = HEADER + _dump(sidecar_config(topology, service))
-            for file_name, content in sds_files(Path(PKI_MOUNT), name).items():
-                files[f"{folder}/{file_name}"] = HEADER + _dump(content)
+            files |= _sidecar_files(topology, name, f"base/services/{sidecar_config_map(name)}")
+    if has_bot(topology):
+        files["base/bot.yaml"] = _yaml(*bot_objects(topology))
+        files |= _sidecar_files(topology, BOT, f"base/{bot_sidecar_folder()}")
+        files[f"{WEBHOOK_COMPONENT}/kustomization.yaml"] = _yaml(webhook_component())
+        files[f"{WEBHOOK_COMPONENT}/bot-webhook.yaml"] = _yaml(
+            *webhook_objects(), bot_webhook_policy()
+        )
     return dict(sorted(files.items()))
+
+
+def _sidecar_files(topology: Topology, identity: str, folder: str) -> dict[str, str]:
+    """A sidecar's Envoy config and SDS files (the ConfigMap `<identity>-mesh-proxy`)."""
+    files = {f"{folder}/envoy.yaml": HEADER + _dump(sidecar_config(topology, identity))}
+    for file_name, content in sds_files(Path(PKI_MOUNT), identity).items():
+        files[f"{folder}/{file_name}"] = HEADER + _dump(content)
+    return files
 
 
 def _generated_on_disk(directory: Path) -> set[str]:
@@ -179,7 +203,30 @@ def write_dev_secrets(topology: Topology | None = None, directory: Path | None =
         _write_private(folder / key, value)
     # Personal data is encrypted with these (kit.crypto); losing them loses that data.
     _keep_or_make(folder / "data-keys", generate_data_key)
+    # Provider credentials only a developer can bring: a commented template, never a value.
+    _keep_or_make(folder / DEV_TELEGRAM_ENV, lambda: DEV_TELEGRAM_TEMPLATE)
+    check_env_file(folder / DEV_TELEGRAM_ENV, DEV_TELEGRAM_KEYS)
     return folder
+
+
+def check_env_file(path: Path, allowed: Collection[str]) -> dict[str, str]:
+    """The `key=value` lines of a kustomize env file a developer edits, refused with a message
+    that says what to fix when kustomize would make a wrong Secret of it: an unknown (or
+    mistyped, or space-padded) key, or an empty value — an empty token still counts as a token
+    to the services, where a missing key means "not configured"."""
+    found = {}
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        key, equals, value = line.lstrip().partition("=")
+        where = f"{path}:{number}"
+        if not equals or key not in allowed:
+            known = ", ".join(sorted(allowed))
+            raise ValueError(f"{where}: expected `<key>=<value>` with a key of: {known}")
+        if not value.strip():
+            raise ValueError(f"{where}: {key} has no value; set one or comment the line out")
+        found[key] = value
+    return found
 
 
 def _keep_or_make(path: Path, make: Callable[[], str] = lambda: secrets.token_hex(24)) -> str:

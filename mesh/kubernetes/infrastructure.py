@@ -4,6 +4,7 @@ PostgreSQL and Redis (production uses managed databases).
 
 from __future__ import annotations
 
+from mesh.kubernetes.bot import BOT, has_bot
 from mesh.kubernetes.common import (
     DATABASE_NAME,
     DATABASE_USER,
@@ -273,7 +274,12 @@ def redis_objects(topology: Topology) -> list[Json]:
         network_policy(
             REDIS,
             {"matchLabels": selector(REDIS)},
-            [rule([peer(s) for s in topology.services], [REDIS_PORT], "from")],
+            [rule([peer(name) for name in redis_clients(topology)], [REDIS_PORT], "from")],
             [],
         ),
     ]
+
+
+def redis_clients(topology: Topology) -> list[str]:
+    """Who uses Redis: every service (caches, limits) and the bot (conversation state)."""
+    return [*topology.services, *([BOT] if has_bot(topology) else [])]

@@ -11,6 +11,7 @@ import yaml
 from cryptography import x509
 
 from mesh.envoy import GATEWAY_IDENTITY, sds_files
+from mesh.kubernetes.bot import BOT, DEV_TELEGRAM_ENV, bot_secret, bot_settings, has_bot
 from mesh.kubernetes.common import (
     APP_IMAGE,
     DEV_IMAGE_TAG,
@@ -30,9 +31,9 @@ from mesh.kubernetes.common import (
     pki_secret,
     selector,
     service_secret,
-    service_settings,
     sidecar_config_map,
 )
+from mesh.kubernetes.providers import PROVIDER_SERVICE, config_map_settings
 from mesh.pki import leaf_sans
 from mesh.topology import Service, Topology
 
@@ -69,8 +70,22 @@ def certificate(topology: Topology, identity: str) -> Json:
 
 
 def cluster_identities(topology: Topology) -> list[str]:
-    """Identities that run in the cluster: every service and the gateway."""
-    return [*topology.services, GATEWAY_IDENTITY]
+    """Identities that run in the cluster: every service, the gateway and the bot."""
+    return [*topology.services, GATEWAY_IDENTITY, *([BOT] if has_bot(topology) else [])]
+
+
+def _sidecar_generator(name: str, folder: str) -> Json:
+    return {
+        "name": sidecar_config_map(name),
+        "files": [
+            f"{file}={folder}/{file}" for file in ("envoy.yaml", *sds_files(Path(PKI_MOUNT), name))
+        ],
+    }
+
+
+def bot_sidecar_folder() -> str:
+    """Where the bot's sidecar config lives, relative to k8s/base."""
+    return sidecar_config_map(BOT)
 
 
 def prod_certificates(topology: Topology) -> list[Json]:
@@ -93,7 +108,8 @@ def _kustomization(**fields: Any) -> Json:
 
 
 def base_kustomization(topology: Topology) -> Json:
-    """k8s/base: namespace, policies, NATS, the services, the gateway, and the generators."""
+    """k8s/base: namespace, policies, NATS, the services, the gateway, the bot, generators."""
+    bot = has_bot(topology)
     return _kustomization(
         namespace=NAMESPACE,
         resources=[
@@ -102,14 +118,25 @@ def base_kustomization(topology: Topology) -> Json:
             "nats.yaml",
             *(f"services/{name}.yaml" for name in topology.services),
             "gateway.yaml",
+            *(["bot.yaml"] if bot else []),
         ],
         configMapGenerator=[
             *(
                 {
                     "name": env_config_map(name),
-                    "literals": [f"{k}={v}" for k, v in service_settings(topology, s).items()],
+                    "literals": [f"{k}={v}" for k, v in config_map_settings(topology, s).items()],
                 }
                 for name, s in topology.services.items()
+            ),
+            *(
+                [
+                    {
+                        "name": env_config_map(BOT),
+                        "literals": [f"{k}={v}" for k, v in bot_settings().items()],
+                    }
+                ]
+                if bot
+                else []
             ),
             {
                 "name": "envoy-config",
@@ -119,16 +146,11 @@ def base_kustomization(topology: Topology) -> Json:
             },
             {"name": "nats-config", "files": ["nats.conf=nats/nats.conf"]},
             *(
-                {
-                    "name": sidecar_config_map(name),
-                    "files": [
-                        f"{file}=services/{sidecar_config_map(name)}/{file}"
-                        for file in ("envoy.yaml", *sds_files(Path(PKI_MOUNT), name))
-                    ],
-                }
+                _sidecar_generator(name, f"services/{sidecar_config_map(name)}")
                 for name, s in topology.services.items()
                 if s.calls
             ),
+            *([_sidecar_generator(BOT, bot_sidecar_folder())] if bot else []),
         ],
     )
 
@@ -150,23 +172,57 @@ def _json_patch(kind: str, name: str, operations: list[Json]) -> Json:
 
 
 def _workloads(topology: Topology) -> list[str]:
+    """Deployments with a HorizontalPodAutoscaler (the bot has a fixed replica count)."""
     return [*topology.services, GATEWAY_IDENTITY]
 
 
-def dev_watch_command(service: Service) -> list[str]:
-    """The dev container's command: restart `ukm serve` whenever Tilt syncs code into /app."""
+def dev_watch_command(service: Service | str) -> list[str]:
+    """The dev container's command: restart `ukm serve <service>` (or, given `bot`, `ukm bot`)
+    whenever Tilt syncs code into /app."""
+    if isinstance(service, str):
+        process, folders = f"ukm {service}", ["/app/bot"]
+    else:
+        process, folders = f"ukm serve {service.name}", []
     return [
         "watchfiles",
         "--target-type",
         "command",
         "--sigint-timeout",
         "30",
-        f"ukm serve {service.name}",
+        process,
+        *folders,
         "/app/services",
         "/app/mesh",
         "/app/ukmctl",
         "/app/gen/python",
     ]
+
+
+def _dev_reload(name: str, command: list[str]) -> Json:
+    """The dev patch of a Deployment's first container: the watcher, and a writable root for
+    Tilt's live update."""
+    return _json_patch(
+        "Deployment",
+        name,
+        [
+            {
+                "op": "add",
+                "path": "/spec/template/spec/containers/0/command",
+                "value": command[:1],
+            },
+            {
+                "op": "replace",
+                "path": "/spec/template/spec/containers/0/args",
+                "value": command[1:],
+            },
+            # Tilt's live update writes the synced files into the container.
+            {
+                "op": "replace",
+                "path": "/spec/template/spec/containers/0/securityContext/readOnlyRootFilesystem",
+                "value": False,
+            },
+        ],
+    )
 
 
 def dev_kustomization(topology: Topology) -> Json:
@@ -175,32 +231,9 @@ def dev_kustomization(topology: Topology) -> Json:
     for name in _workloads(topology):
         patches.append(_hpa_bounds(name, 1, 1))
     for service in topology.services.values():
-        command = dev_watch_command(service)
-        patches.append(
-            _json_patch(
-                "Deployment",
-                service.name,
-                [
-                    {
-                        "op": "add",
-                        "path": "/spec/template/spec/containers/0/command",
-                        "value": command[:1],
-                    },
-                    {
-                        "op": "replace",
-                        "path": "/spec/template/spec/containers/0/args",
-                        "value": command[1:],
-                    },
-                    # Tilt's live update writes the synced files into the container.
-                    {
-                        "op": "replace",
-                        "path": "/spec/template/spec/containers/0/securityContext/"
-                        "readOnlyRootFilesystem",
-                        "value": False,
-                    },
-                ],
-            )
-        )
+        patches.append(_dev_reload(service.name, dev_watch_command(service)))
+    if has_bot(topology):
+        patches.append(_dev_reload(BOT, dev_watch_command(BOT)))
     patches.append(
         _json_patch(
             "Service",
@@ -231,13 +264,25 @@ def dev_kustomization(topology: Topology) -> Json:
         }
         for identity in cluster_identities(topology)
     ]
+    # Provider credentials a developer adds (the bot token): an env file, so that a key left
+    # out is absent from the Secret (optional keys: not configured) rather than empty.
+    telegram = f"{secret_files}/{DEV_TELEGRAM_ENV}"
     generators += [
         {
             "name": service_secret(name),
             "files": [f"{key}={secret_files}/{key}" for key in SECRET_ENV.values()],
+            **({"envs": [telegram]} if name == PROVIDER_SERVICE else {}),
         }
         for name in topology.services
     ]
+    if has_bot(topology):
+        generators.append(
+            {
+                "name": bot_secret(),
+                "files": [f"redis-url={secret_files}/redis-url"],
+                "envs": [telegram],
+            }
+        )
     generators += [
         {"name": POSTGRES, "files": [f"password={secret_files}/postgres-password"]},
         {"name": REDIS, "files": [f"password={secret_files}/redis-password"]},
@@ -297,8 +342,10 @@ def prod_kustomization(topology: Topology) -> Json:
     """k8s/overlays/prod: ≥ 2 replicas spread over nodes, pinned image, cert-manager, external
     data stores (URLs in the `<service>-secrets` Secrets, created by the operator)."""
     patches = []
-    for name in _workloads(topology):
-        patches.append(_hpa_bounds(name, 2, 10))
+    # The bot has no autoscaler (one poller), but webhook replicas spread like the rest.
+    for name in [*_workloads(topology), *([BOT] if has_bot(topology) else [])]:
+        if name != BOT:
+            patches.append(_hpa_bounds(name, 2, 10))
         patches.append(
             _json_patch(
                 "Deployment",

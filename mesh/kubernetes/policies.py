@@ -1,10 +1,19 @@
-"""NetworkPolicies: default deny, DNS, and exactly the flows the topology declares."""
+"""NetworkPolicies: default deny, DNS, and exactly the flows the topology declares.
+
+Callers (services, and the bot: a client with `calls`) reach their callees' gRPC ports straight
+from their sidecars. Outside the cluster: the data stores in prod (`prod_network_policies`), and
+"the Internet" for the workloads that talk to third parties — the bot (Telegram's Bot API) and
+the notifications service (Bot API, SMS gateway over HTTPS, an SMTP relay on 587) — as public
+addresses only: private and link-local ranges are excepted, so these rules never open a path to
+the cluster's own pods, nodes or an internal HTTPS endpoint.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from mesh.envoy import GATEWAY_IDENTITY
+from mesh.kubernetes.bot import BOT, WEBHOOK_PORT, has_bot
 from mesh.kubernetes.common import (
     LABEL_PART_OF,
     NATS,
@@ -17,7 +26,12 @@ from mesh.kubernetes.common import (
     Json,
     selector,
 )
+from mesh.kubernetes.providers import HTTPS_PORT, PROVIDER_PORTS, PROVIDER_SERVICE
 from mesh.topology import Topology
+
+# Not "the Internet": RFC 1918 (pod, service and node networks, internal services) and
+# link-local (cloud metadata endpoints).
+PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16")
 
 
 def peer(name: str) -> Json:
@@ -52,8 +66,25 @@ def _default_deny() -> Json:
 
 
 def callers_of(topology: Topology, callee: str) -> list[str]:
-    """Services that call `callee` (through their sidecars, straight to its pods)."""
-    return [s.name for s in topology.services.values() if callee in s.calls]
+    """Services and the bot that call `callee` (through their sidecars, straight to its pods)."""
+    return [
+        name
+        for name in topology.callers_of(callee)
+        if name in topology.services or (name == BOT and has_bot(topology))
+    ]
+
+
+def internet(ports: Iterable[int]) -> Json:
+    """An egress rule to public addresses on `ports`."""
+    block = {"cidr": "0.0.0.0/0", "except": list(PRIVATE_RANGES)}
+    return rule([{"ipBlock": block}], ports, "to")
+
+
+def _calls(topology: Topology, caller: str) -> list[Json]:
+    return [
+        rule([peer(callee)], [topology.service(callee).grpc_port], "to")
+        for callee in topology.calls_of(caller)
+    ]
 
 
 def network_policies(topology: Topology) -> list[Json]:
@@ -97,8 +128,9 @@ def network_policies(topology: Topology) -> list[Json]:
         ]
         if service.schema:
             egress.append(rule([peer(POSTGRES)], [POSTGRES_PORT], "to"))
-        for callee in service.calls:
-            egress.append(rule([peer(callee)], [topology.service(callee).grpc_port], "to"))
+        egress += _calls(topology, service.name)
+        if service.name == PROVIDER_SERVICE:
+            egress.append(internet(PROVIDER_PORTS))
         sources = [GATEWAY_IDENTITY, *callers_of(topology, service.name)]
         policies.append(
             network_policy(
@@ -108,6 +140,11 @@ def network_policies(topology: Topology) -> list[Json]:
                 egress,
             )
         )
+    if has_bot(topology):
+        # No ingress (long polling dials out; the webhook component adds its port).
+        egress = [rule([peer(REDIS)], [REDIS_PORT], "to"), *_calls(topology, BOT)]
+        egress.append(internet([HTTPS_PORT]))
+        policies.append(network_policy(BOT, {"matchLabels": selector(BOT)}, [], egress))
     policies.append(
         network_policy(
             NATS,
@@ -123,17 +160,29 @@ def network_policies(topology: Topology) -> list[Json]:
 
 
 def prod_network_policies(topology: Topology) -> list[Json]:
-    """Production data stores live outside the cluster: services may reach their ports."""
+    """Production data stores live outside the cluster: services (and the bot: Redis) may reach
+    their ports."""
     anywhere = [{"ipBlock": {"cidr": "0.0.0.0/0"}}]
-    policies = []
-    for service in topology.services.values():
-        ports = [REDIS_PORT, *([POSTGRES_PORT] if service.schema else [])]
-        policies.append(
-            network_policy(
-                f"{service.name}-external-data",
-                {"matchLabels": selector(service.name)},
-                [],
-                [rule(anywhere, ports, "to")],
-            )
+    stores = {
+        service.name: [REDIS_PORT, *([POSTGRES_PORT] if service.schema else [])]
+        for service in topology.services.values()
+    }
+    if has_bot(topology):
+        stores[BOT] = [REDIS_PORT]  # conversation state
+    return [
+        network_policy(
+            f"{name}-external-data",
+            {"matchLabels": selector(name)},
+            [],
+            [rule(anywhere, ports, "to")],
         )
-    return policies
+        for name, ports in stores.items()
+    ]
+
+
+def bot_webhook_policy() -> Json:
+    """Webhook mode (the bot-webhook component): Telegram's POSTs arrive through the cluster's
+    ingress, whose address is not known here, so the port is open and nothing else (narrow
+    `from` to your ingress controller)."""
+    ingress = [{"ports": [{"protocol": "TCP", "port": WEBHOOK_PORT}]}]
+    return network_policy(f"{BOT}-webhook", {"matchLabels": selector(BOT)}, ingress, [])

@@ -50,6 +50,7 @@ from mesh.kubernetes.common import (
     termination_grace,
     tmp_volume,
 )
+from mesh.kubernetes.providers import secret_env_of
 from mesh.topology import Service, Topology
 
 
@@ -109,6 +110,8 @@ def service_deployment(topology: Topology, service: Service) -> Json:
         args=["serve", name],
         resources=resource_limits("100m", "192Mi", "1", "512Mi"),
     )
+    if extra := secret_env_of(service):
+        main["env"] = [*main.get("env", []), *extra]
     main["ports"] = [
         container_port("grpc", service.grpc_port),
         container_port("ops", service.ops_port),
@@ -136,7 +139,7 @@ def service_deployment(topology: Topology, service: Service) -> Json:
     }
     containers, volumes = [ordered], [pki_volume(name), tmp_volume()]
     if service.calls:
-        containers.append(_sidecar_container())
+        containers.append(sidecar_container())
         volumes.append({"name": "sidecar", "configMap": {"name": sidecar_config_map(name)}})
     pod: Json = {
         "serviceAccountName": name,
@@ -151,20 +154,23 @@ def service_deployment(topology: Topology, service: Service) -> Json:
     return deployment(name, "service", pod)
 
 
-def sidecar_config(topology: Topology, service: Service) -> Json:
-    """The sidecar's Envoy bootstrap: callees by their Kubernetes Service names, the listener on
-    every interface (kubelet probes; it still accepts only the pod's own certificate)."""
+def sidecar_config(topology: Topology, service: Service | str) -> Json:
+    """The sidecar's Envoy bootstrap of a service (or a client with `calls`: the bot): callees
+    by their Kubernetes Service names, the listener on every interface (kubelet probes; it
+    still accepts only the pod's own certificate)."""
+    name = service if isinstance(service, str) else service.name
     return render_sidecar_config(
         topology,
-        service.name,
+        name,
         descriptor_path=DESCRIPTOR,
         sds_dir=Path(SIDECAR_CONFIG_MOUNT),
-        upstreams={c: (dns(c), topology.service(c).grpc_port) for c in service.calls},
+        upstreams={c: (dns(c), topology.service(c).grpc_port) for c in topology.calls_of(name)},
         bind_address="0.0.0.0",
     )
 
 
-def _sidecar_container() -> Json:
+def sidecar_container() -> Json:
+    """The `mesh-proxy` container: Envoy with the pod's sidecar config and certificate."""
     return {
         "name": "mesh-proxy",
         "image": ENVOY_IMAGE,

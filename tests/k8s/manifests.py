@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
+import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +16,13 @@ from typing import Any
 import yaml
 
 Obj = dict[str, Any]
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job"}
+# Where the policy evaluation puts our pods (kind's pod network is 10.244.0.0/16), and a public
+# address outside the cluster (api.telegram.org's).
+POD_IP = "10.244.0.17"
+PUBLIC_IP = "149.154.167.220"
 
 
 def kustomize(directory: Path) -> list[Obj]:
@@ -106,7 +116,7 @@ def _peer_matches(peers: list[Obj] | None, labels: Mapping[str, str]) -> bool:
         return True
     for peer in peers:
         if "ipBlock" in peer:
-            if peer["ipBlock"]["cidr"] == "0.0.0.0/0":
+            if in_block(peer["ipBlock"], POD_IP):
                 return True
             continue
         if "namespaceSelector" in peer:
@@ -114,6 +124,50 @@ def _peer_matches(peers: list[Obj] | None, labels: Mapping[str, str]) -> bool:
         if matches(peer["podSelector"], labels):
             return True
     return False
+
+
+def in_block(block: Mapping[str, Any], address: str) -> bool:
+    """Whether an `ipBlock` (cidr minus its `except` ranges) contains `address`."""
+    ip = ipaddress.ip_address(address)
+    if ip not in ipaddress.ip_network(block["cidr"]):
+        return False
+    return not any(ip in ipaddress.ip_network(cidr) for cidr in block.get("except", []))
+
+
+def allows_external(
+    policies: list[Obj], source: Mapping[str, str], address: str, port: int
+) -> bool:
+    """Whether pod `source` may open TCP to `address` (outside the namespace) on `port`: its
+    egress only (the other end is not ours)."""
+    selecting = [
+        p
+        for p in policies
+        if matches(p["spec"]["podSelector"], source)
+        and "Egress" in p["spec"].get("policyTypes", [])
+    ]
+    if not selecting:
+        return True
+    for policy in selecting:
+        for rule in policy["spec"].get("egress", []):
+            if not _port_matches(rule.get("ports"), port, None):
+                continue
+            peers = rule.get("to")
+            if peers is None or any(
+                "ipBlock" in peer and in_block(peer["ipBlock"], address) for peer in peers
+            ):
+                return True
+    return False
+
+
+def admits_from_outside(policies: list[Obj], destination: Mapping[str, str], port: int) -> bool:
+    """Whether pod `destination` accepts TCP on `port` from outside the namespace (an ingress
+    controller, the Internet): its ingress only (the source is not ours)."""
+    return _direction(policies, "Ingress", destination, {}, port, None) and any(
+        "from" not in rule and _port_matches(rule.get("ports"), port, None)
+        for policy in policies
+        if matches(policy["spec"]["podSelector"], destination)
+        for rule in policy["spec"].get("ingress", [])
+    )
 
 
 def allows(
@@ -169,3 +223,58 @@ def mount_pki(workload: Obj, pki_dir: Path, destination: Path) -> Path:
     for item in volume["secret"]["items"]:
         shutil.copyfile(pki_dir / sources[item["key"]], destination / item["path"])
     return destination
+
+
+# --- containers as processes on this machine -----------------------------------------------
+
+
+def _entrypoint() -> list[str]:
+    for line in (ROOT / "Dockerfile").read_text().splitlines():
+        if line.startswith("ENTRYPOINT "):
+            entry: list[str] = json.loads(line.removeprefix("ENTRYPOINT "))
+    return entry
+
+
+def _program(name: str) -> str:
+    return {"ukm": str(BIN / "ukm"), "python": sys.executable}[name]
+
+
+def container_argv(container: Obj) -> list[str]:
+    """What the container runs (the image's entrypoint unless it has a command), here."""
+    command = container.get("command") or _entrypoint()
+    return [_program(command[0]), *command[1:], *container.get("args", [])]
+
+
+def exec_probe_argv(container: Obj, probe: str) -> list[str]:
+    """The command of an exec probe, with this machine's interpreter."""
+    command: list[str] = container[probe]["exec"]["command"]
+    return [_program(command[0]), *command[1:]]
+
+
+def container_environment(
+    rendered: Rendered,
+    container: Obj,
+    secrets: dict[tuple[str, str], str],
+    overrides: dict[str, str],
+) -> dict[str, str]:
+    """The container's environment: its ConfigMaps, `secrets` by (Secret, key) for its Secret
+    references (an optional one left out of `secrets` stays unset, as in the pod), then
+    `overrides` of variables the manifests set."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UKM_")}
+    env.update(PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1")  # the image's ENV
+    for source in container.get("envFrom", []):
+        env.update(config_map_data(rendered, source["configMapRef"]["name"]))
+    for variable in container.get("env", []):
+        if "value" in variable:
+            env[variable["name"]] = variable["value"]
+            continue
+        ref = variable["valueFrom"]["secretKeyRef"]
+        wanted = (unhashed(ref["name"]), ref["key"])
+        if wanted in secrets:
+            env[variable["name"]] = secrets[wanted]
+        else:
+            assert ref.get("optional"), f"no value for the required {wanted}"
+    for key, value in overrides.items():
+        assert key in env, f"{key} is not set by the manifests"
+        env[key] = value
+    return env

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import yaml
 from cryptography import x509
+from pydantic_settings import BaseSettings
 
+from bot.settings import BotSettings
 from mesh import kubernetes as k8s
 from mesh.envoy import cluster_name, render_envoy_config
 from mesh.envoy.jwt import JWKS_CLUSTER
@@ -15,6 +17,7 @@ from mesh.envoy.sidecar import SIDECAR_PORT
 from mesh.supervisor import DESCRIPTOR, required_ports, service_env
 from mesh.topology import Topology
 from services.kit.settings import Settings
+from services.notifications.channels.settings import ChannelSettings
 from tests.k8s.manifests import Rendered, config_map_data, pod_spec
 
 
@@ -104,8 +107,17 @@ def test_same_ports(overlay: Rendered, topology: Topology, tmp_path: Path) -> No
         assert mesh_address == expected
 
 
+# Set by `make up` only: the development outbox file that `ukm outbox` reads on this machine.
+LOCAL_ONLY = {"UKM_NOTIFY_DEV_OUTBOX"}
+
+
+def _variables(settings: type[BaseSettings]) -> set[str]:
+    return {f"UKM_{field.upper()}" for field in settings.model_fields}
+
+
 def test_same_setting_names(overlay: Rendered, topology: Topology, tmp_path: Path) -> None:
-    """Kubernetes sets every `UKM_*` variable the supervisor sets, and only real settings."""
+    """Kubernetes sets every `UKM_*` variable the supervisor sets, and only real settings (the
+    notifications service's also its channels')."""
     urls = {"database": "d", "redis": "r", "nats": "n"}
     for name in topology.services:
         local = {
@@ -114,9 +126,26 @@ def test_same_setting_names(overlay: Rendered, topology: Topology, tmp_path: Pat
         main = pod_spec(overlay.get("Deployment", name))["containers"][0]
         kube = set(config_map_data(overlay, k8s.env_config_map(name)))
         kube |= {variable["name"] for variable in main["env"]}
-        assert local <= kube, f"{name}: Kubernetes lacks {sorted(local - kube)}"
-        fields = {f"UKM_{field.upper()}" for field in Settings.model_fields}
-        assert kube <= fields
+        assert local - LOCAL_ONLY <= kube, f"{name}: Kubernetes lacks {sorted(local - kube)}"
+        fields = _variables(Settings)
+        if name == k8s.PROVIDER_SERVICE:
+            fields |= _variables(ChannelSettings)
+        assert kube <= fields, f"{name}: not settings: {sorted(kube - fields)}"
+        assert not kube & LOCAL_ONLY
+
+
+def test_bot_setting_names(overlay: Rendered) -> None:
+    """Every variable the bot's pod gets is a BotSettings field, and its ConfigMap (with the
+    Secret values it needs) makes settings the bot accepts: long polling, the sidecar."""
+    main = pod_spec(overlay.get("Deployment", k8s.BOT))["containers"][0]
+    data = config_map_data(overlay, k8s.env_config_map(k8s.BOT))
+    names = set(data) | {variable["name"] for variable in main["env"]}
+    assert names <= _variables(BotSettings), sorted(names - _variables(BotSettings))
+    fields = {key.removeprefix("UKM_").lower(): value for key, value in data.items()}
+    settings = BotSettings.model_validate({**fields, "telegram_bot_token": "1:x"})
+    assert not settings.webhook_mode and not settings.custom_api
+    assert settings.mesh_address == f"127.0.0.1:{SIDECAR_PORT}"
+    assert str(settings.pki_dir) == k8s.PKI_MOUNT
 
 
 def _san_uris(config: dict, cluster: str) -> list[str]:
@@ -170,8 +199,12 @@ def test_same_identities(
 def test_kubernetes_service_names_are_in_the_certificates(
     overlay: Rendered, topology: Topology, pki_dir: Path
 ) -> None:
-    """Callers dial `<name>.ukm.svc`: the leaf must carry that DNS name for TLS to verify."""
+    """Callers dial `<name>.ukm.svc`: the leaf must carry that DNS name for TLS to verify. (The
+    bot serves nothing in the mesh; its webhook Service is plain HTTP behind the ingress.)"""
     for identity in k8s.cluster_identities(topology):
+        if identity == k8s.BOT:
+            assert not [s for s in overlay.of_kind("Service") if s["metadata"]["name"] == k8s.BOT]
+            continue
         assert overlay.get("Service", identity)
         leaf = x509.load_pem_x509_certificate((pki_dir / f"{identity}.crt").read_bytes())
         names = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value

@@ -115,6 +115,8 @@ def _allowed_by_dockerignore(path: str) -> bool:
         "services/kit/server.py",
         "mesh/topology.yaml",
         "ukmctl/cli.py",
+        "bot/__main__.py",
+        "bot/locales/ru.yaml",
     ],
 )
 def test_context_has_what_the_image_needs(path: str) -> None:
@@ -144,3 +146,19 @@ def test_copied_sources_are_in_the_context() -> None:
             for source in sources:
                 assert (ROOT / source).exists(), source
                 assert _allowed_by_dockerignore(source.rstrip("/").removeprefix("./")), source
+
+
+@pytest.mark.parametrize("stage", ["builder", "dev", "runtime"])
+def test_every_stage_has_the_code_ukm_runs(stage: str) -> None:
+    """`ukm serve`, `ukm migrate` and `ukm bot` (the Telegram bot's Deployment) import these:
+    the builder installs them as packages, the dev and runtime stages put them in /app."""
+    copies = [
+        rest.split()
+        for keyword, rest in _stages()[stage]
+        if keyword == "COPY" and "--from=" not in rest
+    ]
+    copied = {words[-2].rstrip("/"): words[-1] for words in copies}
+    packages = {"services", "mesh", "ukmctl", "bot"}
+    assert packages <= set(copied), f"{stage} lacks {sorted(packages - set(copied))}"
+    if stage != "builder":
+        assert {copied[name] for name in packages} == {f"/app/{name}" for name in packages}

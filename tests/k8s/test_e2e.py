@@ -12,7 +12,6 @@ on its readiness probe and stop cleanly on SIGTERM within its termination grace 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import shutil
 import subprocess
@@ -30,7 +29,15 @@ import pytest
 from mesh import kubernetes as k8s
 from mesh.infra import free_port
 from mesh.topology import Topology
-from tests.k8s.manifests import Obj, Rendered, config_map_data, mount_pki, pod_spec, unhashed
+from tests.k8s.manifests import (
+    Obj,
+    Rendered,
+    config_map_data,
+    container_argv,
+    container_environment,
+    mount_pki,
+    pod_spec,
+)
 from tests.support.services import TEST_DATA_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -156,41 +163,6 @@ def nats_cluster(prod: Rendered, tmp_path_factory: pytest.TempPathFactory) -> It
 # --- the requests pod as processes ---------------------------------------------------------
 
 
-def _entrypoint() -> list[str]:
-    for line in (ROOT / "Dockerfile").read_text().splitlines():
-        if line.startswith("ENTRYPOINT "):
-            entry: list[str] = json.loads(line.removeprefix("ENTRYPOINT "))
-    return entry
-
-
-def _argv(container: Obj) -> list[str]:
-    command = container.get("command") or _entrypoint()
-    program = {"ukm": str(BIN / "ukm"), "python": sys.executable}[command[0]]
-    return [program, *command[1:], *container.get("args", [])]
-
-
-def _environment(
-    rendered: Rendered,
-    container: Obj,
-    secrets: dict[tuple[str, str], str],
-    overrides: dict[str, str],
-) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UKM_")}
-    env.update(PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1")  # the image's ENV
-    for source in container.get("envFrom", []):
-        env.update(config_map_data(rendered, source["configMapRef"]["name"]))
-    for variable in container.get("env", []):
-        if "value" in variable:
-            env[variable["name"]] = variable["value"]
-        else:
-            ref = variable["valueFrom"]["secretKeyRef"]
-            env[variable["name"]] = secrets[(unhashed(ref["name"]), ref["key"])]
-    for key, value in overrides.items():
-        assert key in env, f"{key} is not set by the manifests"
-        env[key] = value
-    return env
-
-
 def _start(argv: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
     with log_path.open("wb") as log:
         return subprocess.Popen(argv, env=env, cwd=ROOT, stdout=log, stderr=log)
@@ -225,9 +197,9 @@ async def test_requests_pod_starts_becomes_ready_and_stops(
             if ("pki" in mounts)
             else {}
         )
-        env = _environment(prod, container, secrets, {**overrides, **extra})
+        env = container_environment(prod, container, secrets, {**overrides, **extra})
         result = subprocess.run(
-            _argv(container),
+            container_argv(container),
             env=env,
             cwd=ROOT,
             capture_output=True,
@@ -261,9 +233,11 @@ async def test_requests_pod_starts_becomes_ready_and_stops(
     main = pod["containers"][0]
     mounted = mount_pki(deployment, pki_dir, tmp_path / "pki")
     ports, moved = _local_ports(prod, main)
-    env = _environment(prod, main, secrets, {**overrides, **ports, "UKM_PKI_DIR": str(mounted)})
+    env = container_environment(
+        prod, main, secrets, {**overrides, **ports, "UKM_PKI_DIR": str(mounted)}
+    )
     assert env["UKM_HOST"] == "0.0.0.0"  # as in the pod: the kubelet and Envoy dial the pod IP
-    process = await asyncio.to_thread(_start, _argv(main), env, logs / f"{name}.log")
+    process = await asyncio.to_thread(_start, container_argv(main), env, logs / f"{name}.log")
     try:
         ready = _probe_url(main, "readinessProbe", moved)
 
@@ -309,8 +283,8 @@ async def test_dev_pod_restarts_on_synced_code(
     (prepare,) = pod["initContainers"]
     result = await asyncio.to_thread(
         subprocess.run,
-        _argv(prepare),
-        env=_environment(dev, prepare, secrets, overrides),
+        container_argv(prepare),
+        env=container_environment(dev, prepare, secrets, overrides),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -335,7 +309,9 @@ async def test_dev_pod_restarts_on_synced_code(
     ]
     mounted = mount_pki(deployment, pki_dir, tmp_path / "pki")
     ports, moved = _local_ports(dev, main)
-    env = _environment(dev, main, secrets, {**overrides, **ports, "UKM_PKI_DIR": str(mounted)})
+    env = container_environment(
+        dev, main, secrets, {**overrides, **ports, "UKM_PKI_DIR": str(mounted)}
+    )
     env.update(PYTHONPATH=f"{app}:{app}/gen/python", PATH=f"{BIN}:{env['PATH']}")
     log_path = tmp_path / f"{name}.log"
     process = await asyncio.to_thread(_start, argv, env, log_path)

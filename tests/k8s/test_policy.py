@@ -66,10 +66,11 @@ def test_service_probes_use_the_ops_port(overlay: Rendered, topology: Topology) 
 
 
 def _writable_root_allowed(overlay: Rendered, topology: Topology) -> set[str]:
-    """Dev only: Tilt's live update writes synced code into the services' main containers."""
+    """Dev only: Tilt's live update writes synced code into the services' and the bot's main
+    containers."""
     if overlay.overlay != "dev":
         return set()
-    return {f"Deployment/{name}:{name}" for name in topology.services}
+    return {f"Deployment/{name}:{name}" for name in [*topology.services, k8s.BOT]}
 
 
 def test_every_container_runs_restricted(overlay: Rendered, topology: Topology) -> None:
@@ -150,10 +151,13 @@ def test_no_secret_values_are_committed() -> None:
                 continue
             assert doc.get("kind") != "Secret", path
             for generator in doc.get("secretGenerator", []):
-                assert set(generator) <= {"name", "type", "files"}, f"{path}: {generator}"
+                # No `literals`: values only come from the git-ignored folder.
+                assert set(generator) <= {"name", "type", "files", "envs"}, f"{path}: {generator}"
                 for item in generator["files"]:
                     source = item.partition("=")[2]
                     assert source.startswith(f"{k8s.DEV_SECRETS}/"), f"{path}: {item}"
+                for item in generator.get("envs", []):
+                    assert item.startswith(f"{k8s.DEV_SECRETS}/"), f"{path}: {item}"
     ignore = (ROOT / "k8s" / "overlays" / "dev" / ".gitignore").read_text()
     assert f"/{k8s.DEV_SECRETS}/" in ignore.splitlines()
 
@@ -207,7 +211,7 @@ def test_references_resolve(overlay: Rendered, topology: Topology) -> None:
     names = {(o["kind"], o["metadata"]["name"]) for o in overlay.objects}
     external = set()
     if overlay.overlay == "prod":
-        external = {k8s.service_secret(s) for s in topology.services}
+        external = {k8s.service_secret(s) for s in topology.services} | {k8s.bot_secret()}
         external |= {c["spec"]["secretName"] for c in overlay.of_kind("Certificate")}
     for workload in overlay.workloads():
         pod = pod_spec(workload)
@@ -228,7 +232,7 @@ def test_references_resolve(overlay: Rendered, topology: Topology) -> None:
 
 
 def test_pki_is_mounted_at_the_settings_pki_dir(overlay: Rendered, topology: Topology) -> None:
-    for name in [*topology.services, k8s.GATEWAY_IDENTITY]:
+    for name in [*topology.services, k8s.GATEWAY_IDENTITY, k8s.BOT]:
         workload = overlay.get("Deployment", name)
         pod = pod_spec(workload)
         volume = next(v for v in pod["volumes"] if v["name"] == "pki")
@@ -238,7 +242,7 @@ def test_pki_is_mounted_at_the_settings_pki_dir(overlay: Rendered, topology: Top
         main = pod["containers"][0]
         mount = next(m for m in main["volumeMounts"] if m["name"] == "pki")
         assert mount["mountPath"] == k8s.PKI_MOUNT and mount["readOnly"] is True
-        if name in topology.services:
+        if name != k8s.GATEWAY_IDENTITY:
             env = config_map_data(overlay, k8s.env_config_map(name))
             assert env["UKM_PKI_DIR"] == k8s.PKI_MOUNT
 
@@ -254,8 +258,14 @@ def test_termination_grace_exceeds_drain_and_shutdown_grace(
 
 
 def test_replicas_autoscaling_and_disruption_budgets(overlay: Rendered) -> None:
+    """Every Deployment is autoscaled with a budget, except the long-polling bot: exactly one
+    replica, replaced by stopping the old pod first, no autoscaler, no budget (test_bot)."""
     for deployment in overlay.of_kind("Deployment"):
         name = deployment["metadata"]["name"]
+        if name == k8s.BOT:
+            assert deployment["spec"]["replicas"] == 1
+            assert deployment["spec"]["strategy"] == {"type": "Recreate"}
+            continue
         assert "replicas" not in deployment["spec"], f"{name}: the HPA owns replicas"
         hpa = overlay.get("HorizontalPodAutoscaler", name)
         assert hpa["spec"]["scaleTargetRef"] == {
@@ -275,7 +285,8 @@ def test_replicas_autoscaling_and_disruption_budgets(overlay: Rendered) -> None:
             for p in overlay.of_kind("PodDisruptionBudget")
             if matches(p["spec"]["selector"], pod_labels(workload))
         ]
-        assert budgets or overlay.overlay == "dev", _id(workload)
+        singleton = workload["metadata"]["name"] == k8s.BOT
+        assert bool(budgets) != singleton or overlay.overlay == "dev", _id(workload)
 
 
 def test_prod_spreads_replicas_over_nodes(prod: Rendered) -> None:

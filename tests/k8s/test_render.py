@@ -236,7 +236,8 @@ def test_new_services_get_all_their_objects_and_only_their_flows(topology: Topol
                 reaches = allows(policies, pod, k8s.labels(other.name, "service"), other.grpc_port)
                 assert reaches == (other.name in service.calls)
     identities = {c["metadata"]["name"] for c in k8s.prod_certificates(grown)[1:]}
-    assert identities == {k8s.pki_secret(n) for n in [*grown.services, k8s.GATEWAY_IDENTITY]}
+    in_cluster = [*grown.services, k8s.GATEWAY_IDENTITY, k8s.BOT]
+    assert identities == {k8s.pki_secret(n) for n in in_cluster}
     dev_generators = {g["name"] for g in k8s.dev_kustomization(grown)["secretGenerator"]}
     assert {k8s.service_secret(n) for n in grown.services} <= dev_generators
 

@@ -15,6 +15,7 @@ import starlark
 import yaml
 
 from mesh import kubernetes as k8s
+from mesh.kubernetes.bot import DEV_TELEGRAM_TEMPLATE
 from mesh.topology import Topology
 from tests.k8s.manifests import Rendered
 
@@ -52,8 +53,11 @@ class Tilt:
         return {args[0]: kwargs for args, kwargs in self.calls.get("local_resource", [])}
 
 
-def evaluate(tiltfile: Path) -> Tilt:
+def evaluate(tiltfile: Path, files: dict[str, str] | None = None) -> Tilt:
+    """Run the Tiltfile with recording builtins; `files` stands in for files that `read_file`
+    reads (git-ignored ones, like the dev token file, whatever this machine has)."""
     tilt = Tilt()
+    files = files or {}
 
     def path(value: str) -> str:
         tilt.paths.add(value)
@@ -73,6 +77,14 @@ def evaluate(tiltfile: Path) -> Tilt:
     def read_yaml(file: str, default: Any = None) -> Any:
         return yaml.safe_load((ROOT / path(file)).read_text())
 
+    def read_file(file: str, default: str | None = None) -> str:
+        # Not recorded as a required path: a missing file gives `default`, as in Tilt.
+        tilt.record("read_file", file, default)
+        if file in files:
+            return files[file]
+        assert default is not None, f"read_file({file!r}) without a default"
+        return default
+
     def docker_build(ref: str, context: str, **kwargs: Any) -> None:
         path(context)
         path(kwargs.get("dockerfile", "Dockerfile"))
@@ -90,6 +102,7 @@ def evaluate(tiltfile: Path) -> Tilt:
         "version_settings": recorder("version_settings"),
         "allow_k8s_contexts": recorder("allow_k8s_contexts"),
         "read_yaml": read_yaml,
+        "read_file": read_file,
         "local": recorder("local", ""),
         "kustomize": recorder("kustomize", lambda p, **_: f"<kustomize {p}>", paths=(0,)),
         "k8s_yaml": recorder("k8s_yaml"),
@@ -119,9 +132,13 @@ def evaluate(tiltfile: Path) -> Tilt:
     return tilt
 
 
+TELEGRAM_ENV = f"k8s/overlays/dev/{k8s.DEV_SECRETS}/{k8s.DEV_TELEGRAM_ENV}"
+
+
 @pytest.fixture(scope="module")
 def tilt() -> Tilt:
-    return evaluate(ROOT / "Tiltfile")
+    """The Tiltfile on a machine whose dev token file is still the template."""
+    return evaluate(ROOT / "Tiltfile", {TELEGRAM_ENV: DEV_TELEGRAM_TEMPLATE})
 
 
 def test_every_path_the_tiltfile_names_exists(tilt: Tilt) -> None:
@@ -164,9 +181,15 @@ def test_one_image_with_live_update(tilt: Tilt, dev: Rendered, topology: Topolog
     steps = kwargs["live_update"]
     assert "fall_back_on" in steps[0], "fall_back_on must come first"
     synced = {step["sync"][0]: step["sync"][1] for step in steps if "sync" in step}
-    for folder in ("services", "mesh", "gen"):
+    for folder in ("services", "mesh", "gen", "bot"):
         assert synced[folder] == f"/app/{folder}"
     assert set(synced) <= set(kwargs["only"])
+    # The dev bot restarts on synced code like the services.
+    bot = dev.get("Deployment", k8s.BOT)["spec"]["template"]["spec"]["containers"][0]
+    assert bot["command"] == ["watchfiles"] and "ukm bot" in bot["args"]
+    watched = {a for a in bot["args"] if a.startswith("/app/")}
+    assert {"/app/bot", "/app/services", "/app/mesh"} <= watched
+    assert watched <= {*synced.values(), "/app/gen/python"}
     # The watcher in the dev containers watches what is synced and restarts `ukm serve`.
     for name in topology.services:
         main = dev.get("Deployment", name)["spec"]["template"]["spec"]["containers"][0]
@@ -196,6 +219,10 @@ def test_resources_are_labelled_and_ordered(tilt: Tilt, dev: Rendered, topology:
     for name in topology.services:
         assert resources[name]["labels"] == ["services"]
         assert set(resources[name]["resource_deps"]) == infra
+    bot = resources[k8s.BOT]
+    assert bot["labels"] == ["bot"]
+    # It needs Redis and the services it calls (through its sidecar), nothing else.
+    assert set(bot["resource_deps"]) == {k8s.REDIS, *topology.calls_of(k8s.BOT)}
     gateway = resources[k8s.GATEWAY_IDENTITY]
     assert gateway["labels"] == ["gateway"]
     assert set(gateway["resource_deps"]) == set(topology.services)
@@ -235,3 +262,27 @@ def test_ctlptl_cluster_matches(tilt: Tilt, dev: Rendered) -> None:
     }
     node_ports = {p["nodePort"] for p in dev.get("Service", k8s.GATEWAY_IDENTITY)["spec"]["ports"]}
     assert node_ports == mapped == set(k8s.DEV_NODE_PORTS.values())
+
+
+@pytest.mark.parametrize(
+    ("content", "starts"),
+    [
+        (None, False),  # no file yet (dev-secrets writes it first; Tilt tolerates a miss)
+        (DEV_TELEGRAM_TEMPLATE, False),
+        ("telegram-bot-token=\n", False),
+        (DEV_TELEGRAM_TEMPLATE + "telegram-bot-token=123456:ABC-def\n", True),
+        ("telegram-bot-token=123456:ABC=\n", True),
+        # kustomize would make the key `telegram-bot-token ` (dev-secrets refuses the file).
+        ("  telegram-bot-token = 123456:ABC\n", False),
+    ],
+)
+def test_the_bot_starts_only_with_a_token(content: str | None, starts: bool) -> None:
+    """Without a token the bot's pod could not start (its Secret lacks the key): Tilt leaves
+    it for its button until the developer's token file has one; reading the file makes Tilt
+    reload the Tiltfile when it changes."""
+    files = {} if content is None else {TELEGRAM_ENV: content}
+    tilt = evaluate(ROOT / "Tiltfile", files)
+    assert tilt.resources()[k8s.BOT].get("auto_init", True) is starts
+    assert [args[0] for args, _ in tilt.calls["read_file"]] == [TELEGRAM_ENV]
+    # dev-secrets (which writes the template) runs before the file is read.
+    assert "dev-secrets" in tilt.calls["local"][0][0][0]
