@@ -27,6 +27,9 @@ __all__ = [
     "DispatchGo",
     "DispatchStep",
     "DocTypeKey",
+    "ExecList",
+    "ExecOpen",
+    "ExecPage",
     "Fork",
     "ForkChoice",
     "LangPick",
@@ -61,6 +64,9 @@ __all__ = [
     "ProfileOpen",
     "QuietPick",
     "RolePick",
+    "ShiftAct",
+    "ShiftDo",
+    "ShiftFocus",
     "SpecKey",
     "Stars",
     "StepAction",
@@ -69,6 +75,8 @@ __all__ = [
     "UploadNext",
     "UploadThen",
     "ValidityKey",
+    "WorkDo",
+    "WorkVerb",
 ]
 
 
@@ -487,3 +495,68 @@ class DispatchGo(CallbackData, prefix="mg"):
 
     to: DispatchStep
 
+
+# --- the executor's flows (prefix letter `e`; flows/shift.py, work.py, pool.py, archive.py) ---
+
+# A request number (DOMAIN.md: YYMMDD-NNN, the counter growing past 999).
+_WORK_NUMBER = r"^\d{6}-\d{3,6}$"
+
+
+class ExecList(StrEnum):
+    """The executor's request lists."""
+
+    WORK = "w"  # my requests in work
+    POOL = "p"  # the free pool my shift covers
+    ARCHIVE = "a"  # my finished requests
+
+
+class ExecPage(CallbackData, prefix="el"):
+    """Page `page` of an executor's list (its page tokens stay in FSM data)."""
+
+    list: ExecList
+    page: int = Field(ge=0, le=999)
+
+
+class ExecOpen(CallbackData, prefix="eo"):
+    """A request's card from an executor's list (read afresh as the person first)."""
+
+    list: ExecList
+    number: str = Field(pattern=_WORK_NUMBER)
+
+
+class WorkVerb(StrEnum):
+    """What an executor does with a request from its card."""
+
+    PURCHASE = "p"
+    RESUME = "r"
+    COMPLETE = "c"
+    TAKE = "t"
+
+
+class WorkDo(CallbackData, prefix="ew"):
+    """An action on a request card, with the version the card showed: a double tap or an
+    old card is refused (STALE_VERSION), never repeated."""
+
+    verb: WorkVerb
+    number: str = Field(pattern=_WORK_NUMBER)
+    version: int = Field(ge=0, le=2**31 - 1)
+
+
+class ShiftFocus(CallbackData, prefix="ef"):
+    """Toggle a specialisation of the shift about to start."""
+
+    spec: SpecKey
+
+
+class ShiftAct(StrEnum):
+    """Taking and handing over a shift."""
+
+    START = "on"
+    ALL = "all"  # no focus: everything the executor does
+    END = "off"
+
+
+class ShiftDo(CallbackData, prefix="es"):
+    """Start the shift, clear its focus, or confirm the hand-over."""
+
+    act: ShiftAct

@@ -18,6 +18,7 @@ def routers() -> list[Router]:
     dispatcher gets its own set)."""
     from bot.flows import (
         actions,
+        archive,
         bindings,
         boards,
         common,
@@ -29,9 +30,13 @@ def routers() -> list[Router]:
         new_request,
         onboarding,
         people,
+        pool,
         profile,
         review,
+        shift,
         verification,
+        work,
+        work_lists,
     )
 
     return [
@@ -41,6 +46,12 @@ def routers() -> list[Router]:
         # Before actions: the `act:upload` button is for pending people too.
         documents.router(),
         actions.router(),
+        # The executor's: shift, lists and cards, my work, the pool, the archive.
+        shift.router(),
+        work_lists.router(),
+        work.router(),
+        pool.router(),
+        archive.router(),
         my_requests.router(),
         profile.router(),
         inspector.router(),

@@ -23,14 +23,14 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.callbacks import Stars, StepAction, StepDo
-from bot.flows import documents, home, new_request
+from bot.flows import documents, home, new_request, shift
 from bot.flows.filters import Approved
 from bot.flows.steps import Flow, action, run_action
 from bot.logic.inputs import check_answer, check_reason, check_review
 from bot.logic.moments import display_number
 from bot.logic.resident import CardAction, card_actions, facts_of
 from bot.media import StoredMedia, to_ref
-from bot.mesh import Missing, NotAllowed
+from bot.mesh import Missing, NotAllowed, Refused
 from bot.turn import Turn
 from bot.ui.cards import card_keyboard, card_text
 from bot.ui.keyboards import button, inline, nav_row
@@ -98,7 +98,13 @@ async def on_action(query: CallbackQuery, ref: ActionRef, turn: Turn) -> None:
         request = await turn.services.requests.get(ref.subject)
     except (Missing, NotAllowed):
         log.info("action on an unavailable request refused", extra={"user_id": turn.person.user_id})
-        await turn.reply.toast(turn.t("action.not_available"), alert=True)
+        if ref.action is InlineAction.TAKE and await shift.active_shift(turn) is None:
+            # Off duty, pool requests are out of sight: the shift is what is missing.
+            await shift.offer_shift(turn)
+            return
+        # A take whose request someone claimed meanwhile looks just like a forged one.
+        key = "pool.taken" if ref.action is InlineAction.TAKE else "action.not_available"
+        await turn.reply.toast(turn.t(key), alert=True)
         return
     if ref.action is InlineAction.OPEN:
         await turn.reply.toast()
@@ -107,9 +113,7 @@ async def on_action(query: CallbackQuery, ref: ActionRef, turn: Turn) -> None:
         )
         return
     if ref.action is InlineAction.TAKE:
-        await turn.state.clear()
-        await turn.remember(number=request.request_number, version=request.version)
-        await run_action(turn, "request.claim")
+        await take(turn, request.request_number, request.version)
         return
     if _WANTS[ref.action] not in card_actions(facts_of(request), turn.person.user_id):
         await turn.reply.toast(turn.t("action.not_now"), alert=True)
@@ -275,16 +279,52 @@ async def answer(turn: Turn) -> None:
 # --- take from the pool ---------------------------------------------------------------------
 
 
+# How a claim that lost the race is refused (the winner's step came first).
+_LOST_CLAIM = frozenset({"STALE_VERSION", "TRANSITION_NOT_ALLOWED", "NOT_GROUP_ADDRESSED"})
+
+
+async def take(turn: Turn, number: str, version: int) -> None:
+    """Claim pool request `number` as seen at `version` (a notification's button, or a card
+    of the pool: flows/pool.py)."""
+    await turn.state.clear()
+    await turn.remember(number=number, version=version)
+    await run_action(turn, "request.claim")
+
+
 @action("request.claim")
 async def claim(turn: Turn) -> None:
-    """ClaimRequest (the service checks the shift and the skills)."""
+    """ClaimRequest (the service checks the shift and the skills). A claim that lost the race
+    (or a second tap) says who has the request now: the person, or another executor."""
     data = await turn.data()
-    filed = await turn.services.requests.claim(
-        str(data["number"]), expected_version=int(data.get("version", 0))
-    )
+    number = str(data["number"])
+    try:
+        filed = await turn.services.requests.claim(
+            number, expected_version=int(data.get("version", 0))
+        )
+    except Refused as refusal:
+        if refusal.reason == "EXECUTOR_NOT_ON_SHIFT":
+            await turn.state.clear()
+            await shift.offer_shift(turn)
+            return
+        if refusal.reason not in _LOST_CLAIM:
+            raise
+        await turn.state.clear()
+        await turn.reply.toast()
+        await turn.say(await _holder(turn, number), None, number=display_number(number))
+        return
     await turn.state.clear()
     await turn.reply.toast()
     await turn.say("take.done", None, number=display_number(filed.request_number))
+
+
+async def _holder(turn: Turn, number: str) -> str:
+    """Whose the request is after a lost claim, as a catalogue key."""
+    try:
+        request = await turn.services.requests.get(number)
+    except (Missing, NotAllowed):
+        return "pool.taken_by_other"
+    mine = request.executor_id == turn.person.user_id
+    return "pool.already_yours" if mine else "pool.taken_by_other"
 
 
 def router() -> Router:

@@ -113,10 +113,12 @@ class Requests:
         view: str = "mine",
         page_token: str = "",
         page_size: int = 5,
+        executor_id: str = "",
     ) -> Page:
         """Requests in `statuses` (keys: `new`, `confirmed`…), newest first: the person's own
         (`view="mine"`), or everything they may see (`view="all"`: a resident also sees the
-        requests of their flats that wait for acceptance)."""
+        requests of their flats that wait for acceptance); `view="pool"`: the pool requests an
+        executor's active shift covers; `executor_id`: only those assigned to that person."""
         answer = await self.acting.unary(
             _SERVICE + "ListRequests",
             pb.ListRequestsRequest(
@@ -124,6 +126,7 @@ class Requests:
                 page_token=page_token,
                 statuses=[STATUS.number(s) for s in statuses],  # type: ignore[misc]
                 view=_VIEW.by_key.get(view, pb.REQUEST_VIEW_UNSPECIFIED),  # type: ignore[arg-type]
+                executor_id=executor_id,
             ),
             pb.ListRequestsResponse,
         )
@@ -200,6 +203,63 @@ class Requests:
             pb.AnswerClarificationResponse,
         )
         return reply.request
+
+    async def purchase(
+        self,
+        number: str,
+        *,
+        materials: Sequence[tuple[str, str, str]],
+        comment: str = "",
+        expected_version: int = 0,
+    ) -> request_pb2.Request:
+        """The assigned executor puts the request on hold for materials: (name, quantity as
+        decimal text, unit) lines (EXECUTOR_PURCHASE)."""
+        answer = await self.acting.unary(
+            _SERVICE + "PurchaseMaterials",
+            pb.PurchaseMaterialsRequest(
+                request_number=number,
+                materials=[
+                    request_pb2.MaterialItem(name=name, quantity=quantity, unit=unit)
+                    for name, quantity, unit in materials
+                ],
+                comment=comment,
+                expected_version=expected_version,
+            ),
+            pb.PurchaseMaterialsResponse,
+        )
+        return answer.request
+
+    async def resume(self, number: str, *, expected_version: int = 0) -> request_pb2.Request:
+        """The assigned executor goes back to work after a purchase or a clarification
+        (EXECUTOR_RESUME)."""
+        answer = await self.acting.unary(
+            _SERVICE + "ResumeRequest",
+            pb.ResumeRequestRequest(request_number=number, expected_version=expected_version),
+            pb.ResumeRequestResponse,
+        )
+        return answer.request
+
+    async def complete(
+        self,
+        number: str,
+        *,
+        report: str,
+        media: Sequence[media_pb2.MediaRef] = (),
+        expected_version: int = 0,
+    ) -> request_pb2.Request:
+        """The assigned executor reports the work done, with photos or videos or none
+        (EXECUTOR_COMPLETE)."""
+        answer = await self.acting.unary(
+            _SERVICE + "CompleteRequest",
+            pb.CompleteRequestRequest(
+                request_number=number,
+                report=report,
+                media=list(media),
+                expected_version=expected_version,
+            ),
+            pb.CompleteRequestResponse,
+        )
+        return answer.request
 
     async def claim(self, number: str, *, expected_version: int = 0) -> request_pb2.Request:
         """An executor on shift takes a pool request."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ukm.common.v1 import specialization_pb2
 from ukm.shifts.v1 import shift_pb2
 from ukm.shifts.v1 import shifts_service_pb2 as pb
@@ -21,17 +23,28 @@ class Shifts:
     def __init__(self, acting: Acting) -> None:
         self.acting = acting
 
-    async def start(self) -> shift_pb2.Shift:
-        """Go on duty now (an ad-hoc shift covering the executor's skills)."""
+    async def start(
+        self, *, specializations: Sequence[int] = (), note: str = ""
+    ) -> shift_pb2.Shift:
+        """Go on duty now (an ad-hoc shift covering the executor's skills, or only the
+        `specializations` numbers given: a focus among their own)."""
         answer = await self.acting.unary(
-            _SERVICE + "StartShift", pb.StartShiftRequest(), pb.StartShiftResponse
+            _SERVICE + "StartShift",
+            pb.StartShiftRequest(
+                specializations=list(specializations),  # type: ignore[arg-type]
+                note=note,
+            ),
+            pb.StartShiftResponse,
         )
         return answer.shift
 
-    async def end(self) -> shift_pb2.Shift:
-        """Hand over: end the executor's own active shift."""
+    async def end(self, *, shift_id: str = "", note: str = "") -> shift_pb2.Shift:
+        """Hand over: end the executor's own active shift (`shift_id`: that one exactly, so a
+        confirmation about one shift never ends a later one), with an optional note."""
         answer = await self.acting.unary(
-            _SERVICE + "EndShift", pb.EndShiftRequest(), pb.EndShiftResponse
+            _SERVICE + "EndShift",
+            pb.EndShiftRequest(shift_id=shift_id, note=note),
+            pb.EndShiftResponse,
         )
         return answer.shift
 

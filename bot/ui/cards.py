@@ -10,6 +10,7 @@ from bot.logic.moments import display_number, local_time
 from bot.mesh.requests import CATEGORY, STATUS, URGENCY
 from bot.person import Person
 from bot.ui.keyboards import button, inline
+from bot.ui.work_buttons import work_buttons
 from services.kit.callbacks import InlineAction, encode
 
 __all__ = ["card_keyboard", "card_text"]
@@ -54,4 +55,7 @@ def card_keyboard(
         and not request.executor_id
     ):
         buttons.append(button(t("card.take"), encode(InlineAction.TAKE, number)))
-    return inline([[b] for b in buttons]) if buttons else None
+    rows = [[b] for b in buttons]
+    # The assigned executor's work (flows/work.py): purchase, resume, complete.
+    rows += work_buttons(request, person, t)
+    return inline(rows) if rows else None
