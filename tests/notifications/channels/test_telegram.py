@@ -22,7 +22,7 @@ from services.notifications.channels import (
     Transient,
     Unreachable,
 )
-from services.notifications.channels.telegram import telegram_pacer
+from services.notifications.channels.telegram import HEADROOM, telegram_pacer
 from tests.notifications.channels.conftest import FakeMonotonic
 from tests.support.smtp_server import server_tls_context
 from tests.support.telegram_api import Failure, LocalBotApi, running_bot_api
@@ -187,10 +187,12 @@ async def test_the_second_message_to_a_chat_waits_a_second(
     bot_api: LocalBotApi, channel: TelegramChannel, clock: FakeMonotonic
 ) -> None:
     await channel.send(message())
-    await channel.send(message(address="-100123"))  # another chat: only the bot's 1/30 s
+    await channel.send(message(address="-100123"))  # another chat: only the bot's spacing
     await channel.send(message())
 
-    assert clock.sleeps == [pytest.approx(1 / 30), pytest.approx(29 / 30)]
+    # 1/30 s and 1 s apart, each with the pacer's headroom.
+    bot_gap, chat_gap = 1 / (30 * HEADROOM), 1 / HEADROOM
+    assert clock.sleeps == [pytest.approx(bot_gap), pytest.approx(chat_gap - bot_gap)]
     assert len(bot_api.sent_to(CHAT)) == 2
 
 
@@ -210,7 +212,7 @@ async def test_a_long_pacing_wait_hands_the_message_back(
     finally:
         await strict.aclose()
     assert isinstance(outcome, Transient)
-    assert outcome.retry_after == pytest.approx(10.0)
+    assert outcome.retry_after == pytest.approx(10.0 / HEADROOM)
     assert clock.sleeps == []
     assert len(bot_api.sent_to(CHAT)) == 1
 
