@@ -1,9 +1,10 @@
 """Keeping secrets out of logs that libraries write on our behalf.
 
-httpx logs every request URL at INFO, and a Bot API URL carries the bot token in its path
-(`/bot123456:AA.../sendMessage`): anyone reading the logs could then drive the bot. The filter
-here rewrites such paths before a record is formatted. It is installed once on httpx's logger
-by the Telegram channel; it matches any token-shaped path, not one token, so it needs no state.
+HTTP clients log request URLs (httpx every one at INFO; aiohttp's client some on errors), and
+a Bot API URL carries the bot token in its path (`/bot123456:AA.../sendMessage`): anyone reading
+the logs could then drive the bot. The filter here rewrites such paths before a record is
+formatted. The Telegram channel installs it once on both clients' loggers; it matches any
+token-shaped path, not one token, so it needs no state.
 """
 
 from __future__ import annotations
@@ -43,8 +44,9 @@ def _redact_arg(arg: object) -> object:
     return redacted if redacted != text else arg
 
 
-def install_bot_token_filter(logger_name: str = "httpx") -> None:
-    """Attach one `BotTokenFilter` to `logger_name` (idempotent)."""
-    logger = logging.getLogger(logger_name)
-    if not any(isinstance(existing, BotTokenFilter) for existing in logger.filters):
-        logger.addFilter(BotTokenFilter())
+def install_bot_token_filter(logger_names: tuple[str, ...] = ("httpx", "aiohttp.client")) -> None:
+    """Attach one `BotTokenFilter` to each of `logger_names` (idempotent)."""
+    for name in logger_names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(existing, BotTokenFilter) for existing in logger.filters):
+            logger.addFilter(BotTokenFilter())

@@ -17,7 +17,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class ChannelSettings(BaseSettings):
     """Everything the Telegram, e-mail and SMS channels need to reach their providers."""
 
-    model_config = SettingsConfigDict(env_prefix="UKM_", extra="ignore")
+    # An empty variable is an unset one (a ConfigMap or .env line left blank configures nothing).
+    model_config = SettingsConfigDict(env_prefix="UKM_", extra="ignore", env_ignore_empty=True)
 
     # Telegram Bot API. The base URL is replaceable for a self-hosted Bot API server or tests.
     telegram_bot_token: SecretStr | None = None

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
+import aiohttp
 
 from services.notifications.channels.base import Outcome, Permanent, Sent, Transient, Unreachable
 
@@ -53,13 +53,12 @@ def outcome_of_reply(method: str, status: int, body: object) -> Outcome:
     return Transient(error)
 
 
-def outcome_of_network_error(method: str, error: httpx.HTTPError) -> Transient:
+def outcome_of_network_error(method: str, error: aiohttp.ClientError | TimeoutError) -> Transient:
     """A call that failed below HTTP. The exception's text is not used: it may name the URL."""
-    # Once the request was written, only the answer was lost: Telegram may have delivered.
-    maybe_delivered = isinstance(
-        error, httpx.ReadTimeout | httpx.ReadError | httpx.RemoteProtocolError
-    )
-    return Transient(f"telegram {method}: {type(error).__name__}", maybe_delivered=maybe_delivered)
+    # No connection was made: nothing reached Telegram. Anything later (the answer timed out,
+    # the connection broke while reading) may have followed a delivery.
+    not_sent = isinstance(error, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError)
+    return Transient(f"telegram {method}: {type(error).__name__}", maybe_delivered=not not_sent)
 
 
 def _sent(method: str, result: Any) -> Outcome:

@@ -24,3 +24,9 @@ async def test_only_configured_providers_get_a_channel(monkeypatch: pytest.Monke
     for kind, channel in channels.items():
         assert channel.kind is kind
         await channel.aclose()
+
+
+def test_empty_variables_configure_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("TELEGRAM_BOT_TOKEN", "SMTP_HOST", "SMTP_USERNAME", "SMS_LOGIN", "SMS_API_KEY"):
+        monkeypatch.setenv(f"UKM_{name}", "")
+    assert configured_channels(ChannelSettings()) == {}

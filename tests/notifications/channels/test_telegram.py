@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
-import httpx
 import pytest
 from pydantic import SecretStr
 
@@ -164,7 +163,7 @@ async def test_no_server_is_transient_and_nothing_was_delivered(clock: FakeMonot
         outcome = await nowhere.send(message())
     finally:
         await nowhere.aclose()
-    assert outcome == Transient("telegram sendMessage: ConnectError")
+    assert outcome == Transient("telegram sendMessage: ClientConnectorError")
 
 
 async def test_a_lost_answer_may_have_delivered(bot_api: LocalBotApi, clock: FakeMonotonic) -> None:
@@ -179,7 +178,7 @@ async def test_a_lost_answer_may_have_delivered(bot_api: LocalBotApi, clock: Fak
         outcome = await impatient.send(message())
     finally:
         await impatient.aclose()
-    assert outcome == Transient("telegram sendMessage: ReadTimeout", maybe_delivered=True)
+    assert outcome == Transient("telegram sendMessage: SocketTimeoutError", maybe_delivered=True)
     assert len(bot_api.sent_to(CHAT)) == 1  # Telegram did deliver it
 
 
@@ -219,14 +218,11 @@ async def test_a_long_pacing_wait_hands_the_message_back(
 
 async def test_https_with_a_trusted_ca(relay_identity: IdentityFiles, clock: FakeMonotonic) -> None:
     trust = ssl.create_default_context(cafile=str(relay_identity.ca))
-    async with (
-        running_bot_api(ssl_context=server_tls_context(relay_identity)) as server,
-        httpx.AsyncClient(verify=trust) as http,
-    ):
+    async with running_bot_api(ssl_context=server_tls_context(relay_identity)) as server:
         channel = TelegramChannel(
             SecretStr(server.token),
             api_base=server.base_url,
-            http=http,
+            ssl_context=trust,
             pacer=telegram_pacer(clock=clock),
         )
         assert server.base_url.startswith("https://")
