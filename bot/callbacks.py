@@ -442,6 +442,7 @@ class UploadThen(CallbackData, prefix="rn"):
 
     then: UploadNext
 
+
 # --- the manager's boards and request actions (prefix letter `m`; flows/boards.py, dispatch.py,
 # review.py). `MenuItem` owns the bare "m"; these are "m" plus one letter.
 

@@ -41,7 +41,15 @@ from bot.callbacks import (
 from bot.flows import boards, home
 from bot.flows.filters import Approved, HasRole
 from bot.flows.steps import Flow, action, run_action
-from bot.logic.boards import BOARDS, Board, Pool, Verb, needed_specialisation
+from bot.logic.boards import (
+    BOARDS,
+    Board,
+    Pool,
+    Verb,
+    covers_place,
+    has_room,
+    needed_specialisation,
+)
 from bot.logic.moments import display_number
 from bot.mesh import Refused
 from bot.mesh.requests import CATEGORY
@@ -80,11 +88,20 @@ class Candidate:
     load: int
 
 
-async def candidates(turn: Turn, need: str, *, exclude: str = "") -> list[Candidate]:
-    """Approved executors on a shift covering `need` now, the least busy first."""
+async def candidates(
+    turn: Turn, need: str, *, yard_id: str = "", building_id: str = "", exclude: str = ""
+) -> list[Candidate]:
+    """Approved executors on a shift covering `need` now whose shift's area takes in the
+    request's place and who are below their shift's capacity, the least busy first."""
     shifts = await turn.services.shifts.covering(need)
-    ids = list(dict.fromkeys(s.executor_id for s in shifts if s.executor_id))
-    ids = [i for i in ids if i != exclude]
+    capacity: dict[str, int] = {}
+    for shift in shifts:
+        if not shift.executor_id or shift.executor_id == exclude:
+            continue
+        area = (shift.yard_ids, shift.building_ids)
+        if covers_place(*area, yard_id=yard_id, building_id=building_id):
+            capacity.setdefault(shift.executor_id, shift.capacity)
+    ids = list(capacity)
     people, loads = await asyncio.gather(
         asyncio.gather(*(boards.person(turn, i) for i in ids)),
         asyncio.gather(
@@ -97,7 +114,9 @@ async def candidates(turn: Turn, need: str, *, exclude: str = "") -> list[Candid
     found = [
         Candidate(i, person_label(user, turn.t), sum(load.values()))
         for i, user, load in zip(ids, people, loads, strict=True)
-        if user is not None and user.status == user_pb2.ACCOUNT_STATUS_APPROVED
+        if user is not None
+        and user.status == user_pb2.ACCOUNT_STATUS_APPROVED
+        and has_room(capacity[i], sum(load.values()))
     ]
     found.sort(key=lambda c: (c.load, c.name))
     return found[:MAX_CANDIDATES]
@@ -132,6 +151,8 @@ async def on_assign(query: CallbackQuery, callback_data: CardDo, turn: Turn) -> 
             "category": category,
             "pool": pool,
             "need": needed_specialisation(category, pool),
+            "yard": request.address.yard_id,
+            "building": request.address.building_id,
             "executor": request.executor_id,
             "executor_name": person_label(executor, turn.t) if request.executor_id else "",
         }
@@ -155,7 +176,13 @@ async def ask_target(turn: Turn) -> None:
     """The candidates on duty, the category's pool and the other pools (new requests)."""
     job = await _job(turn)
     t = turn.t
-    found = await candidates(turn, str(job["need"]), exclude=str(job.get("executor", "")))
+    found = await candidates(
+        turn,
+        str(job["need"]),
+        yard_id=str(job.get("yard", "")),
+        building_id=str(job.get("building", "")),
+        exclude=str(job.get("executor", "")),
+    )
     await turn.remember(candidates=[asdict(c) for c in found])
     need = _spec(turn, str(job["need"]))
     lines = [

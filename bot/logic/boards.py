@@ -8,6 +8,7 @@ shown an action that the workflow would refuse for the status the card shows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 __all__ = [
@@ -17,6 +18,8 @@ __all__ = [
     "Board",
     "Pool",
     "Verb",
+    "covers_place",
+    "has_room",
     "needed_specialisation",
     "verbs_for",
 ]
@@ -118,3 +121,20 @@ def needed_specialisation(category: str, pool: str = "") -> str:
     if pool in POOLS:
         return pool
     return _CATEGORY_SPECIALISATION.get(category, "repair")
+
+
+def covers_place(
+    yard_ids: Sequence[str], building_ids: Sequence[str], *, yard_id: str, building_id: str
+) -> bool:
+    """Whether a shift's coverage area takes in a request's place (DOMAIN.md: empty means
+    everywhere; a yard covers its buildings; a yard-level request needs its yard or no area)."""
+    if not yard_ids and not building_ids:
+        return True
+    if yard_id and yard_id in yard_ids:
+        return True
+    return bool(building_id) and building_id in building_ids
+
+
+def has_room(capacity: int, load: int) -> bool:
+    """Whether an executor is below their shift's capacity (0: no limit)."""
+    return capacity <= 0 or load < capacity

@@ -174,7 +174,7 @@ async def test_nobody_on_duty_another_pool_and_two_managers_racing(
     applicant_id = await resident(home, place, office, flat="4")
     number = await file(home, office, applicant_id, LAWN, category=CategoryKey.LANDSCAPING)
     shown = f"№{number}"
-    chat = new_chat(api)
+    chat = new_chat(api, language="en")
     t = chat.t
     manager_id = await manager(chat, admin)
 

@@ -1,9 +1,10 @@
-"""A manager's review actions through the real bot and the whole mesh: clarify (a question
-that must be there, kept when going back), cancel (a reason, required), confirm with optional
-notes (also through a services outage: "retry" confirms once), return to work (a reason), and
-accept on the resident's behalf (a comment of at least 10 characters, said so when shorter);
-a retry whose first answer was lost recognises its own step. Each effect is checked over gRPC
-(status, history, comments)."""
+"""A manager's review actions through the real bot and the whole mesh, in Uzbek and in
+Russian: clarify (a question that must be there, kept when going back), cancel (a reason,
+required), confirm with optional notes (also through a services outage: "retry" confirms
+once), return to work (a reason; a bot restart at the summary changes nothing), and accept on
+the resident's behalf (a comment of at least 10 characters, said so when shorter); a retry
+whose first answer was lost recognises its own step. Each effect is checked over gRPC (status,
+history, comments)."""
 
 from __future__ import annotations
 
@@ -83,7 +84,7 @@ async def test_clarify_then_cancel(
     applicant_id = await resident(home, place, office, flat="5")
     number = await file(home, office, applicant_id, LEAK)
     shown = f"№{number}"
-    chat = new_chat(api)
+    chat = new_chat(api, language="uz")
     t = chat.t
     manager_id = await manager(chat, admin)
     card = await card_of(chat, MenuKey.BOARD_NEW, number, "new")
@@ -226,6 +227,8 @@ async def test_return_to_work_and_a_retry_whose_answer_was_lost(
     await chat.tap(data_starting(card, "mv:rw:"), stem(t, "review.rework.ask"))
     await chat.say("?", t("review.input.reason.too_short", length=1))
     await chat.say("На фото всё ещё мокро под сифоном", stem(t, "review.rework.summary"))
+    # A new bot process meanwhile: the summary's button still does what it says.
+    await bot.restart()
     since = chat.mark()
     chat.user.press(StepDo(action=StepAction.CONFIRM).pack())
     await chat.expect(t("review.rework.done", number=f"№{first}"), since=since)

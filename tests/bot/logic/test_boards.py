@@ -15,6 +15,8 @@ from bot.logic.boards import (
     Board,
     Pool,
     Verb,
+    covers_place,
+    has_room,
     needed_specialisation,
     verbs_for,
 )
@@ -117,3 +119,14 @@ def test_every_key_built_from_values_exists() -> None:
     keys |= {check_notes("x" * 2001).problem, "dispatch.reason.ALREADY_ASSIGNED"}
     for language in LANGUAGES:
         assert keys - set(catalogue().messages[language]) == set(), language
+
+
+def test_a_shifts_area_and_capacity() -> None:
+    yard, building, other = "y1", "b1", "x"
+    assert covers_place([], [], yard_id=yard, building_id=building)
+    assert covers_place([yard], [], yard_id=yard, building_id=building)
+    assert covers_place([], [building], yard_id=yard, building_id=building)
+    assert not covers_place([other], [other], yard_id=yard, building_id=building)
+    # A yard-level request: only a shift covering the yard (or everywhere) takes it in.
+    assert not covers_place([], [building], yard_id=yard, building_id="")
+    assert has_room(0, 99) and has_room(3, 2) and not has_room(3, 3)
