@@ -119,6 +119,8 @@ async def build(
                     durable=durable_name(stream),
                     filter_subject=subjects,
                     handler=intake.handle,
+                    # Busy streams: one commit per fetch, not per event.
+                    group_commit=True,
                 )
                 await consumer.ensure_when_ready()
                 await consumer.run()

@@ -214,3 +214,54 @@ async def test_old_inbox_rows_of_this_consumer_are_purged(
         ).all()
     assert sorted(name for name, _ in left) == ["audit", "billing"]
     assert all(at > now - timedelta(days=45) for name, at in left if name == "billing")
+
+
+async def test_group_commit_handles_a_fetch_in_one_transaction(
+    db: EventDb, nc: NatsClient, js: JetStreamContext
+) -> None:
+    recorder = Recorder(db, "grouped")
+    consumer = make_consumer(nc, db, recorder, group_commit=True)
+    envelopes = [envelope_for(f"R-{i}") for i in range(10)]
+    for envelope in envelopes:
+        await publish_envelope(js, envelope)
+    # The duplicate of one of them lands in the same fetch: the inbox still sees it.
+    await publish_envelope(js, envelopes[3], msg_id="again-" + envelopes[3].id)
+    commits: list[int] = []
+
+    def counted(conn: object) -> None:
+        commits.append(1)
+
+    sa.event.listen(db.engine.sync_engine, "commit", counted)
+    try:
+        async with background(consumer.run()):
+            await wait_until(lambda: _outcomes(consumer, Outcome.DUPLICATE, 1))
+    finally:
+        sa.event.remove(db.engine.sync_engine, "commit", counted)
+    ids = [e.id for e in envelopes]
+    assert await recorder.effects() == ids
+    assert await inbox_ids(db, "grouped") == set(ids)
+    assert consumer.counts[Outcome.PROCESSED] == 10
+    # Eleven messages, fetched 20 at a time: far fewer commits than events.
+    assert 1 <= len(commits) < 5
+
+
+async def test_group_commit_isolates_a_failing_event(
+    db: EventDb, nc: NatsClient, js: JetStreamContext
+) -> None:
+    recorder = Recorder(db, "grouped")
+    consumer = make_consumer(nc, db, recorder, group_commit=True, max_deliver=3)
+    envelopes = [envelope_for(f"R-{i}") for i in range(6)]
+    bad = envelopes[2]
+    recorder.fail(bad.id)
+    for envelope in envelopes:
+        await publish_envelope(js, envelope)
+
+    async with background(consumer.run()):
+        await wait_until(lambda: _outcomes(consumer, Outcome.DEAD, 1))
+        await wait_until(lambda: _count(recorder, 5))
+
+    assert await recorder.effects() == [e.id for e in envelopes if e is not bad]
+    [letter] = await dead_letters(js, "grouped")
+    assert letter.event_id == bad.id
+    info = await js.consumer_info(STREAM, "grouped")
+    assert info.num_ack_pending == 0 and info.num_pending == 0
