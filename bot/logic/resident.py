@@ -93,7 +93,9 @@ def facts_of(request: request_pb2.Request) -> Facts:
 def is_neighbours(facts: Facts, user_id: str) -> bool:
     """A request of the person's flat that someone else filed (they see it while it waits for
     acceptance)."""
-    return facts.apartment and user_id not in (facts.applicant_id, facts.executor_id)
+    return (
+        bool(user_id) and facts.apartment and user_id not in (facts.applicant_id, facts.executor_id)
+    )
 
 
 def card_actions(facts: Facts, user_id: str) -> tuple[CardAction, ...]:
