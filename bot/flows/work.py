@@ -114,6 +114,12 @@ async def checked_request(
         return None
     verb = callback_data.verb
     mine = request.executor_id == turn.person.user_id
+    if verb is WorkVerb.TAKE and mine:
+        # A second tap on "take", or a notification's button after the pool's: theirs already.
+        number = display_number(request.request_number)
+        await turn.reply.toast(turn.t("pool.already_yours", number=number), alert=True)
+        await open_card(turn, ExecList.WORK, request)
+        return None
     if verb is not WorkVerb.TAKE and not mine:
         log.info("work on someone else's request refused", extra={"user_id": turn.person.user_id})
         await turn.reply.toast(turn.t("work.not_yours"), alert=True)

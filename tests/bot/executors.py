@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import grpc
+from pydantic import SecretStr
 from ukm.common.v1 import specialization_pb2
 from ukm.requests.v1 import request_pb2, workflow_pb2
 from ukm.requests.v1 import requests_service_pb2 as req_pb
@@ -108,7 +109,8 @@ class Desk:
             ),
             metadata=self.md,
         )
-        return answer.request
+        request: request_pb2.Request = answer.request
+        return request
 
     async def assign(self, number: str, executor_id: str) -> request_pb2.Request:
         """Assign the request to an executor (MANAGER_ASSIGN)."""
@@ -116,7 +118,8 @@ class Desk:
             req_pb.AssignRequestRequest(request_number=number, executor_id=executor_id),
             metadata=self.md,
         )
-        return answer.request
+        request: request_pb2.Request = answer.request
+        return request
 
     async def confirm(self, number: str) -> None:
         """The manager checks completed work (MANAGER_CONFIRM)."""
@@ -166,7 +169,9 @@ async def another_device(
     stack: Stack, redis_url: str, pki_dir: Path, chat: Chat
 ) -> AsyncIterator[PersonServices]:
     """The same person acting elsewhere at the same time (the bot's own façade, as them)."""
-    settings = BotSettings(redis_url=redis_url, mesh_address=stack.mesh_address, pki_dir=pki_dir)
+    settings = BotSettings(
+        redis_url=SecretStr(redis_url), mesh_address=stack.mesh_address, pki_dir=pki_dir
+    )
     channels = MeshChannels(settings, IDENTITY)
     redis = redis_client(settings, name="bot-test-device")
     try:
