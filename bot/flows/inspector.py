@@ -8,6 +8,7 @@ service lets inspectors name any building (services/requests/access.py).
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
@@ -50,15 +51,21 @@ async def _leave(turn: Turn) -> None:
     await home.show_menu(turn, edit=True)
 
 
+async def _yard_heading(turn: Turn) -> str:
+    return turn.t("inspector.yard.ask")
+
+
+# Onboarding's yard picker (the same listing, paging and shown ids) under the inspector's words.
+INSPECT_YARDS = replace(YARDS, heading=_yard_heading)
 FLOW = Flow("inspect", exit=_leave)
-FLOW.step(Inspecting.yard)(YARDS.show)
+FLOW.step(Inspecting.yard)(INSPECT_YARDS.show)
 FLOW.step(Inspecting.building)(BUILDINGS.show)
 FLOW.step(Inspecting.category)(new_request.ask_category)
 FLOW.step(Inspecting.description)(new_request.ask_description)
 FLOW.step(Inspecting.urgency)(new_request.ask_urgency)
 FLOW.step(Inspecting.media)(new_request.ask_media)
 FLOW.step(Inspecting.confirm)(new_request.ask_confirm)
-_PICKERS = PickerSteps({Inspecting.yard: YARDS, Inspecting.building: BUILDINGS})
+_PICKERS = PickerSteps({Inspecting.yard: INSPECT_YARDS, Inspecting.building: BUILDINGS})
 
 
 async def start(turn: Turn) -> None:

@@ -71,9 +71,15 @@ async def _home(turn: Turn) -> None:
     await PROFILE.enter(turn, Profile.home)
 
 
+async def _phone_kept(turn: Turn) -> None:
+    # Back from the phone step: the contact button's keyboard goes away with it.
+    await turn.say("profile.phone.kept", ReplyKeyboardRemove())
+    await _home(turn)
+
+
 PROFILE = Flow("profile", exit=_menu)
 NAME = Flow("profile_name", exit=_home)
-PHONE = Flow("profile_phone", exit=_home)
+PHONE = Flow("profile_phone", exit=_phone_kept)
 FLATS_FLOW = Flow("profile_flats", exit=_home)
 NOTIFY = Flow("profile_notify", exit=_home)
 

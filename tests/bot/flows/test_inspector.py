@@ -48,7 +48,7 @@ async def test_an_inspector_files_a_building_request(
     ]
     assert MenuItem(item=MenuKey.INSPECT).pack() in items
 
-    await chat.tap(MenuItem(item=MenuKey.INSPECT).pack(), stem(t, "onboarding.yard.ask"))
+    await chat.tap(MenuItem(item=MenuKey.INSPECT).pack(), stem(t, "inspector.yard.ask"))
     await chat.search("Chilonzor", place.yard.name)
     await chat.tap(PickYard(id=UUID(place.yard.id)).pack(), stem(t, "onboarding.building.ask"))
     # A building that was never shown: refused before anything is asked of the services.

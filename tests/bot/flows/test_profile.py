@@ -82,6 +82,15 @@ async def test_name_phone_and_language(
     chat.user.press(ProfileOpen(item=ProfileKey.PHONE).pack())
     ask = await chat.expect_key("onboarding.phone.ask", since=since)
     assert ask.params["reply_markup"]["keyboard"][0][0]["request_contact"] is True
+    # Back: the number stays, the contact keyboard goes away.
+    since = chat.mark()
+    chat.user.press(Nav(to=NavTo.BACK).pack())
+    kept = await chat.expect_key("profile.phone.kept", since=since)
+    assert kept.params["reply_markup"].get("remove_keyboard") is True
+    await chat.expect_key("profile.home", since=since)
+    since = chat.mark()
+    chat.user.press(ProfileOpen(item=ProfileKey.PHONE).pack())
+    await chat.expect_key("onboarding.phone.ask", since=since)
     await chat.say("12345", t("phone.problem.digits"))
     since = chat.mark()
     chat.user.contact("998935550000", own=False)
