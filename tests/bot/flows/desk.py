@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import grpc
+import pytest
 from ukm.users.v1 import user_pb2
 from ukm.users.v1 import users_service_pb2 as users_pb
 from ukm.users.v1 import users_service_pb2_grpc as users_rpc
@@ -21,12 +22,36 @@ from bot.mesh import IDENTITY, Mesh, PersonServices, Rpc, Sessions, TelegramUser
 from bot.settings import BotSettings
 from services.kit.channels import MeshChannels
 from services.kit.redis import redis_client
-from tests.bot.harness import Chat, new_chat, stem
+from tests.bot.harness import BotUnderTest, Chat, bot_settings, new_chat, stem
 from tests.bot.journeys import onboard
 from tests.bot.office import Office, Place
+from tests.bot.tcp_proxy import TcpProxy
 from tests.support.people import SignedIn
 from tests.support.stack import Stack
 from tests.support.telegram_api import LocalBotApi
+
+
+@pytest.fixture(name="bot")
+async def roomy_bot(
+    api: LocalBotApi, stack: Stack, redis_url: str, pki_dir: Path, mesh_road: TcpProxy
+) -> AsyncIterator[BotUnderTest]:
+    """The package's `bot`, with room for a manager's long session: these scenarios press
+    more buttons in half a minute than the per-person flood limit (30) lets through. A test
+    module uses it instead of the package's by importing it."""
+    settings = bot_settings(
+        api,
+        redis_url=redis_url,
+        mesh_address=mesh_road.address,
+        pki_dir=pki_dir,
+        prefix=f"ukm:bot:test:{uuid.uuid4().hex[:8]}",
+        bot_rate_limit=200,
+    )
+    running = BotUnderTest(settings, api)
+    await running.start()
+    try:
+        yield running
+    finally:
+        await running.stop()
 
 
 def unique_name(first: str) -> str:
@@ -79,7 +104,11 @@ async def acting_as(
     stack: Stack, redis_url: str, pki_dir: Path, telegram_id: int
 ) -> AsyncIterator[PersonServices]:
     """The bot's own mesh façade acting for a Telegram user (what their flows would call)."""
-    settings = BotSettings(redis_url=redis_url, mesh_address=stack.mesh_address, pki_dir=pki_dir)
+    settings = BotSettings(
+        redis_url=redis_url,  # type: ignore[arg-type]  # pydantic takes the plain URL
+        mesh_address=stack.mesh_address,
+        pki_dir=pki_dir,
+    )
     channels = MeshChannels(settings, IDENTITY)
     redis = redis_client(settings, name="bot-test-desk")
     try:
@@ -91,7 +120,7 @@ async def acting_as(
         await redis.aclose()
 
 
-def buttons_of(message: dict[str, Any]) -> list[str]:
+def buttons_of(message: Mapping[str, Any]) -> list[str]:
     """The callback data of a message's buttons."""
     rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
     return [str(b.get("callback_data")) for row in rows for b in row if b.get("callback_data")]

@@ -8,7 +8,6 @@ case is rejected with a reason. Forged and stale buttons are refused."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from uuid import UUID
 
@@ -33,35 +32,19 @@ from bot.callbacks import (
     StepAction,
     StepDo,
 )
-from tests.bot.flows.desk import acting_as, buttons_of, manager_chat, page_to, pending_resident
-from tests.bot.harness import BotUnderTest, Chat, bot_settings, eventually, stem
+from tests.bot.flows.desk import (  # roomy_bot: the `bot` fixture of this module
+    acting_as,
+    buttons_of,
+    manager_chat,
+    page_to,
+    pending_resident,
+    roomy_bot,  # noqa: F401
+)
+from tests.bot.harness import BotUnderTest, Chat, eventually, stem
 from tests.bot.office import Office, Place
-from tests.bot.tcp_proxy import TcpProxy
 from tests.support.people import SignedIn, sign_in
 from tests.support.stack import Stack
 from tests.support.telegram_api import BotApiCall, LocalBotApi
-
-
-@pytest.fixture
-async def bot(
-    api: LocalBotApi, stack: Stack, redis_url: str, pki_dir: Path, mesh_road: TcpProxy
-) -> AsyncIterator[BotUnderTest]:
-    """The package's bot, with room for a manager's long session: this scenario presses more
-    buttons in half a minute than the per-person flood limit (30) lets through."""
-    settings = bot_settings(
-        api,
-        redis_url=redis_url,
-        mesh_address=mesh_road.address,
-        pki_dir=pki_dir,
-        prefix=f"ukm:bot:test:{uuid.uuid4().hex[:8]}",
-        bot_rate_limit=200,
-    )
-    running = BotUnderTest(settings, api)
-    await running.start()
-    try:
-        yield running
-    finally:
-        await running.stop()
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +63,8 @@ async def _case(stack: Stack, office: Office, user_id: str) -> vpb.Verification:
         answer = await vrpc.VerificationServiceStub(channel).GetVerification(
             vpb.GetVerificationRequest(user_id=user_id), metadata=office.md
         )
-    return answer.verification
+    case: vpb.Verification = answer.verification
+    return case
 
 
 async def _sent(api: LocalBotApi, chat: Chat, method: str, since: int) -> BotApiCall:
