@@ -54,7 +54,8 @@ def shift_text(shift: shift_pb2.Shift, own: Iterable[str], t: Translator, key: s
     elif own:
         covers = t.raw("shift.covers.all", own=spec_names(own, t))
     else:
-        covers = t("shift.covers.anything")
+        # No skills of their own: a universal shift covers nothing (DOMAIN.md "ANY" matching).
+        covers = t("shift.covers.nothing")
     return t.raw(
         key,
         since=local_time(shift.start_time.seconds),

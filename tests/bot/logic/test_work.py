@@ -3,9 +3,11 @@ keys the executor's flows build from values."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot import callbacks as cb
 from bot.callbacks import SpecKey, WorkVerb
 from bot.i18n import LANGUAGES, catalogue
 from bot.logic.materials import MaterialProblem
@@ -59,3 +61,28 @@ def test_keys_built_from_values_exist_in_every_language() -> None:
     built |= {f"work.materials.problem.{p.value}" for p in MaterialProblem}
     for language in LANGUAGES:
         assert built - set(catalogue().messages[language]) == set(), language
+
+
+def test_executor_buttons_fit_and_forgeries_do_not_parse() -> None:
+    longest = "999999-999999"
+    samples = [cb.WorkDo(verb=v, number=longest, version=2**31 - 1) for v in cb.WorkVerb] + [
+        *(cb.ExecOpen(list=k, number=longest) for k in cb.ExecList),
+        *(cb.ExecPage(list=k, page=999) for k in cb.ExecList),
+        *(cb.ShiftFocus(spec=s) for s in cb.SpecKey),
+        *(cb.ShiftDo(act=a) for a in cb.ShiftAct),
+    ]
+    for sample in samples:
+        assert len(sample.pack().encode()) <= 64
+        assert sample.pack().split(":")[0].startswith("e")
+    for factory, data in (
+        (cb.WorkDo, "ew:c:25112-007:1"),
+        (cb.WorkDo, "ew:c:251125-007:-1"),
+        (cb.WorkDo, "ew:c:251125-007:2147483648"),
+        (cb.WorkDo, "ew:x:251125-007:1"),
+        (cb.ExecOpen, "eo:w:251125-007;drop"),
+        (cb.ExecPage, "el:w:1000"),
+        (cb.ShiftFocus, "ef:teleport"),
+        (cb.ShiftDo, "es:boom"),
+    ):
+        with pytest.raises((ValueError, TypeError)):
+            factory.unpack(data)
