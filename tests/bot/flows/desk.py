@@ -22,7 +22,7 @@ from bot.mesh import IDENTITY, Mesh, PersonServices, Rpc, Sessions, TelegramUser
 from bot.settings import BotSettings
 from services.kit.channels import MeshChannels
 from services.kit.redis import redis_client
-from tests.bot.harness import BotUnderTest, Chat, bot_settings, new_chat, stem
+from tests.bot.harness import BotUnderTest, Chat, bot_settings, eventually, new_chat, stem
 from tests.bot.journeys import onboard
 from tests.bot.office import Office, Place
 from tests.bot.tcp_proxy import TcpProxy
@@ -134,3 +134,14 @@ async def page_to(chat: Chat, kind: ListKind, data: str, heading: str) -> None:
             return
         await chat.tap(PageTo(list=kind, page=page).pack(), heading)
     raise AssertionError(f"no page of {kind} shows {data}")
+
+
+async def connected(bot: BotUnderTest) -> None:
+    """Wait until the bot's channel to the mesh is up again (gRPC reconnects with backoff)."""
+    assert bot.app is not None
+    channel = bot.app.channels.get()
+
+    def ready() -> bool:
+        return channel.get_state(try_to_connect=True) == grpc.ChannelConnectivity.READY
+
+    await eventually(ready, within=15, what="the mesh channel to reconnect")

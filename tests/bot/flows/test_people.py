@@ -12,9 +12,10 @@ import pytest
 from ukm.users.v1 import directory_pb2, user_pb2
 
 from bot.callbacks import MenuItem, MenuKey, Nav, NavTo, Panel, PanelAct, PanelKind
-from tests.bot.flows.desk import buttons_of, manager_chat, pending_resident
+from tests.bot.flows.desk import buttons_of, connected, manager_chat, pending_resident
 from tests.bot.harness import BotUnderTest, Chat, stem
 from tests.bot.office import Office, Place
+from tests.bot.tcp_proxy import TcpProxy
 from tests.support.people import SignedIn, sign_in
 from tests.support.stack import Stack
 from tests.support.telegram_api import LocalBotApi
@@ -146,3 +147,36 @@ async def test_a_decision_taken_meanwhile_is_not_taken_again(
     )
     # Nothing was decided twice: still approved, nobody blocked it.
     assert (await office.user_of(resident.id)).status == user_pb2.ACCOUNT_STATUS_APPROVED
+
+
+async def test_blocking_survives_a_restart_and_an_outage(
+    bot: BotUnderTest,
+    api: LocalBotApi,
+    stack: Stack,
+    place: Place,
+    office: Office,
+    admin: SignedIn,
+    mesh_road: TcpProxy,
+) -> None:
+    resident, name, _ = await pending_resident(api, place, flat="6", first_name="Shahlo")
+    user = await office.user_of(resident.id)
+    chat = await manager_chat(api, stack, office, admin)
+    t = chat.t
+    await _to_card(chat, name, user.id)
+    await chat.tap(_act(PanelAct.REJECT, user.id), t("people.block.ask", name=name))
+
+    # A new bot process over the same Redis: the step is still the reason.
+    await bot.restart()
+    await chat.say("no", t("panels.input.reason_short", length=2))
+
+    # The services are out of reach when the reason comes: "busy", the reason kept.
+    await mesh_road.cut()
+    busy = await chat.say("Спам и чужие объявления", t("error.busy"))
+    assert Nav(to=NavTo.RETRY).pack() in buttons_of(busy.params)
+    assert (await office.user_of(resident.id)).status == user_pb2.ACCOUNT_STATUS_PENDING
+    await mesh_road.restore()
+    await connected(bot)
+    await chat.tap(Nav(to=NavTo.RETRY).pack(), t("people.blocked", name=name))
+    blocked = await office.user_of(resident.id)
+    assert blocked.status == user_pb2.ACCOUNT_STATUS_BLOCKED
+    assert blocked.status_reason == "Спам и чужие объявления"
