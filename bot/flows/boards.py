@@ -214,7 +214,7 @@ async def checked(turn: Turn, wish: CardDo) -> request_pb2.Request | None:
         await turn.reply.toast()
         await show_card(turn, request, notice="boards.changed")
         return None
-    if wish.verb not in verbs_for(status_of(request)):
+    if wish.verb not in verbs_for(status_of(request), has_executor=bool(request.executor_id)):
         await turn.reply.toast(turn.t("boards.not_now"), alert=True)
         return None
     await turn.reply.toast()
@@ -231,13 +231,21 @@ async def _was_mine(turn: Turn, number: str, version: int, action: str) -> bool:
 
 
 async def after_refusal(
-    turn: Turn, error: Refused, *, flow: str, number: str, version: int, action: str
+    turn: Turn,
+    error: Refused,
+    *,
+    flow: str,
+    number: str,
+    version: int,
+    action: str,
+    keep: bool = True,
 ) -> request_pb2.Request | None:
     """What a refused action ends with. STALE_VERSION: if the step after `version` is this
     manager's own `action` (a retry after a lost answer) the request as it is now, to report
     success; else somebody else changed it — the fresh card, and None. A reason `flow` has
-    words for (`<flow>.reason.<REASON>`): said, the step kept, None. Anything else: raised
-    for the error middleware."""
+    words for (`<flow>.reason.<REASON>`): said — with the step kept (`keep`, so another choice
+    can be made) or above the fresh card — and None. Anything else: raised for the error
+    middleware (the step is kept)."""
     if error.reason == "STALE_VERSION":
         if await _was_mine(turn, number, version, action):
             return await turn.services.requests.get(number)
@@ -248,11 +256,17 @@ async def after_refusal(
         await show_card(turn, fresh, notice="boards.stale")
         return None
     key = f"{flow}.reason.{error.reason}"
-    if error.reason and turn.t.has(key):
-        await turn.reply.toast()
+    if not (error.reason and turn.t.has(key)):
+        raise error
+    log.info("action refused", extra={"user_id": turn.person.user_id, "reason": error.reason})
+    await turn.reply.toast()
+    if keep:
         await turn.say(key)
-        return None
-    raise error
+    else:
+        fresh = await turn.services.requests.get(number)
+        await park(turn)
+        await show_card(turn, fresh, notice=key)
+    return None
 
 
 async def finish(turn: Turn, key: str, request: request_pb2.Request, **values: Any) -> None:

@@ -212,7 +212,13 @@ async def apply(turn: Turn) -> None:
         done = await kind.call(turn, number, str(job.get("text", "")), version)
     except Refused as error:
         found = await boards.after_refusal(
-            turn, error, flow="review", number=number, version=version, action=kind.recorded_as
+            turn,
+            error,
+            flow="review",
+            number=number,
+            version=version,
+            action=kind.recorded_as,
+            keep=False,
         )
         if found is None:
             return

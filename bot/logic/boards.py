@@ -79,9 +79,16 @@ _FROM: dict[Verb, frozenset[str]] = {
 }
 
 
-def verbs_for(status: str) -> tuple[Verb, ...]:
-    """The verbs a manager may use on a request in `status`, in the order buttons show them."""
-    return tuple(verb for verb in Verb if status in _FROM[verb])
+def verbs_for(status: str, *, has_executor: bool = True) -> tuple[Verb, ...]:
+    """The verbs a manager may use on a request in `status`, in the order buttons show them.
+
+    Returning to work keeps the executor, so a request that has none (completed by a manager
+    straight from a clarification asked while it was new) cannot go back to work: the engine
+    would answer EXECUTOR_REQUIRED, and assigning is not possible from there either.
+    """
+    return tuple(
+        verb for verb in Verb if status in _FROM[verb] and (has_executor or verb is not Verb.REWORK)
+    )
 
 
 class Pool(StrEnum):

@@ -330,7 +330,7 @@ def card_keyboard(
     request is on (at `page`) and the menu."""
     status = status_of(request)
     actions = []
-    for verb in verbs_for(status):
+    for verb in verbs_for(status, has_executor=bool(request.executor_id)):
         name = _VERB_NAMES[verb]
         if verb is Verb.ASSIGN and status != "new":
             name = "reassign"

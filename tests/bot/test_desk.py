@@ -104,6 +104,14 @@ def test_a_pool_request_says_which_pool() -> None:
     assert pool_of(a_request()) == ""
 
 
+def test_no_return_to_work_for_a_request_nobody_worked_on() -> None:
+    request = a_request(status=request_pb2.REQUEST_STATUS_COMPLETED)
+    offered = data_of(card_keyboard(request, RU))
+    assert not any(d.startswith("mv:rw:") for d in offered)
+    request.executor_id = str(uuid.uuid4())
+    assert any(d.startswith("mv:rw:") for d in data_of(card_keyboard(request, RU)))
+
+
 def test_a_terminal_request_offers_no_action_and_no_board() -> None:
     request = a_request(status=request_pb2.REQUEST_STATUS_ACCEPTED)
     offered = data_of(card_keyboard(request, RU))

@@ -17,8 +17,19 @@ from ukm.requests.v1 import request_pb2, workflow_pb2
 from ukm.requests.v1 import requests_service_pb2 as pb
 from ukm.requests.v1 import requests_service_pb2_grpc as rpc
 
-from bot.callbacks import BoardPage, MenuItem, MenuKey, Nav, NavTo, OpenCard, StepAction, StepDo
-from bot.logic.boards import Board
+from bot.callbacks import (
+    BoardPage,
+    CardDo,
+    MenuItem,
+    MenuKey,
+    Nav,
+    NavTo,
+    OpenCard,
+    StepAction,
+    StepDo,
+)
+from bot.logic.boards import Board, Verb
+from bot.mesh import AddressRef
 from tests.bot.harness import BotUnderTest, Chat, new_chat, stem
 from tests.bot.journeys import resident
 from tests.bot.managers import acting_as, buttons, connected, data_starting, file, manager, on_shift
@@ -264,3 +275,37 @@ async def test_return_to_work_and_a_retry_whose_answer_was_lost(
     assert not [c for c in chat.replies(since) if t("boards.stale") in str(c.params.get("text"))]
     steps = [e.action for e in await history(office, second) if e.actor_id == manager_id]
     assert steps == [workflow_pb2.TRANSITION_ACTION_RETURN_TO_WORK]
+
+    # Completed by a manager straight from a question asked while it was new: nobody worked on
+    # it, so it cannot go back to work (there is no one to return it to) — no such button, and
+    # a forged one is refused before anything happens.
+    async with acting_as(stack, home.id, redis_url=redis_url, pki_dir=pki_dir) as services:
+        flat = AddressRef(place.yard.id, place.building.id, place.flats["7"].id)
+        filed = await services.requests.create(
+            category="repair",
+            description="Скрипит дверь в квартиру, надо смазать",
+            urgency="low",
+            address=flat,
+        )
+    third = filed.request_number
+    await office.requests.ClarifyRequest(
+        pb.ClarifyRequestRequest(request_number=third, question="Какой подъезд?"),
+        metadata=office.md,
+    )
+    await office.requests.CompleteRequest(
+        pb.CompleteRequestRequest(request_number=third, report="Смазали петли"),
+        metadata=office.md,
+    )
+    await chat.say("/menu", stem(t, "menu.title"))
+    card = await card_of(chat, MenuKey.BOARD_CHECK, third, "completed")
+    offered = [b["callback_data"] for b in buttons(card)]
+    assert not [d for d in offered if d.startswith("mv:rw:")]
+    assert [d for d in offered if d.startswith("mv:cf:")]
+    version = (await office.request(third)).version
+    queries = len(api.answers)
+    chat.user.press(
+        CardDo(verb=Verb.REWORK, number=third, version=version).pack(),
+        message=api.last_message(chat.id),
+    )
+    await chat.toast(t("boards.not_now"), query_count=queries)
+    assert (await office.request(third)).version == version

@@ -47,6 +47,12 @@ def test_each_status_offers_what_the_workflow_allows_a_manager(
     assert verbs_for(status) == verbs
 
 
+def test_no_return_to_work_without_an_executor() -> None:
+    for status in ("completed", "confirmed", "returned"):
+        assert Verb.REWORK not in verbs_for(status, has_executor=False)
+    assert verbs_for("completed", has_executor=False) == (Verb.CONFIRM, Verb.CANCEL)
+
+
 def test_the_boards_cover_every_open_status_once() -> None:
     listed = [status for statuses in BOARDS.values() for status in statuses]
     assert sorted(listed) == sorted(set(STATUS.by_key) - TERMINAL)
