@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardMarkup
 from ukm.requests.v1 import request_pb2
 
+from bot.callbacks import OpenCard
 from bot.i18n import Translator
 from bot.logic.moments import display_number, local_time
 from bot.mesh.requests import CATEGORY, STATUS, URGENCY
@@ -58,4 +59,7 @@ def card_keyboard(
     rows = [[b] for b in buttons]
     # The assigned executor's work (flows/work.py): purchase, resume, complete.
     rows += work_buttons(request, person, t)
+    # Managers: the manager's card with its actions (flows/boards.py).
+    if {"manager", "admin"} & set(person.roles):
+        rows.append([button(t("boards.open"), OpenCard(number=number).pack())])
     return inline(rows) if rows else None

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import grpc
+import httpx
 import pytest
 from ukm.common.v1 import specialization_pb2
 from ukm.requests.v1 import request_pb2, workflow_pb2
@@ -33,6 +34,7 @@ from bot.callbacks import (
     StepDo,
 )
 from bot.logic.boards import Board, Pool, Verb
+from services.kit.callbacks import InlineAction, encode
 from tests.bot.harness import BotUnderTest, new_chat, stem
 from tests.bot.journeys import resident
 from tests.bot.managers import buttons, data_starting, file, manager, on_shift
@@ -160,6 +162,22 @@ async def test_a_manager_assigns_to_an_on_duty_plumber_then_reassigns(
     assert t("boards.title.active") in str(board.params["text"])
     assert t("status.clarification") in str(board.params["text"])
     assert shown in str(board.params["text"])
+
+    # From a notification's "open" button: the plain card, with the way to the manager's.
+    markup = {
+        "inline_keyboard": [[{"text": "…", "callback_data": encode(InlineAction.OPEN, number)}]]
+    }
+    async with httpx.AsyncClient(base_url=f"{api.base_url}/bot{api.token}") as http:
+        await http.post(
+            "/sendMessage", json={"chat_id": chat.id, "text": "Заявка", "reply_markup": markup}
+        )
+    await chat.expect_button("…", since=0)
+    plain = await chat.tap(encode(InlineAction.OPEN, number), stem(t, "card.text"))
+    assert OpenCard(number=number).pack() in [b["callback_data"] for b in buttons(plain)]
+    await chat.tap(
+        OpenCard(number=number).pack(),
+        t.raw("boards.card.title", number=shown, status=t("status.in_progress")),
+    )
 
 
 async def test_nobody_on_duty_another_pool_and_two_managers_racing(
