@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Filter, StateFilter, or_f
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, TelegramObject
@@ -205,7 +205,7 @@ def router() -> Router:
     r.callback_query.filter(who)
     r.callback_query.register(on_upload, UploadButton())
     r.callback_query.register(on_type, UploadDocType.filter(), StateFilter(Uploading.type))
-    r.message.register(on_file, StateFilter(Uploading.file), or_f(F.photo, F.document))
+    # Any message: a photo or a file is taken, anything else is explained (on_file).
     r.message.register(on_file, StateFilter(Uploading.file))
     r.callback_query.register(on_then, UploadThen.filter(), StateFilter(Uploading.more))
     return r
