@@ -93,8 +93,7 @@ async def _pending(turn: Turn, token: str, query: str) -> tuple[list[Item], str]
 
 
 async def _heading(turn: Turn) -> str:
-    position = (await turn.data()).get(f"picker_{ListKind.PENDING_USERS.value}") or {}
-    query = str(position.get("query", ""))
+    query = str((await turn.data()).get("people_query", ""))
     if query:
         return turn.t("people.list.found", query=query)
     return turn.t("people.list.title")
@@ -129,6 +128,7 @@ async def on_search(message: Message, turn: Turn) -> None:
             await turn.say(f"phone.problem.{phone.problem.value}")
             return
         text = phone.e164
+    await turn.remember(people_query=text[:16])  # what the list searches (Picker keeps 16)
     await LIST.search(turn, text)
 
 
@@ -253,6 +253,12 @@ async def approve(turn: Turn) -> None:
             ),
             count=len(waiting),
         )
+    await _fresh_list(turn)
+
+
+async def _fresh_list(turn: Turn) -> None:
+    """The list from its first page, without the search (the decided person left it)."""
+    await turn.remember(people_query="")
     await LIST.reset(turn)
     await enter(turn, People.list)
 
@@ -299,8 +305,7 @@ async def block(turn: Turn) -> None:
         return
     log.info("user blocked", extra={"user_id": turn.person.user_id, "subject": user_id})
     await turn.say("people.blocked", None, name=person_name(turn, user))
-    await LIST.reset(turn)
-    await enter(turn, People.list)
+    await _fresh_list(turn)
 
 
 def router() -> Router:

@@ -291,10 +291,10 @@ async def show_document(turn: Turn) -> None:
         type=_doc_type(turn, document.type),
         status=_doc_status(turn, document.status),
         submitted=local_time(document.submitted_at.seconds) or "—",
-        note=document.note or "—",
+        note=_clip(document.note) or "—",
     )
     if document.review_reason:
-        caption += "\n" + t("verification.document.reason", reason=document.review_reason)
+        caption += "\n" + t("verification.document.reason", reason=_clip(document.review_reason))
     rows = []
     if not _decided(case) and document.status != vpb.DOCUMENT_STATUS_DELETED:
         ref = UUID(document.id)
@@ -313,6 +313,11 @@ async def show_document(turn: Turn) -> None:
         return
     # Deleted after the decision, or kept by the media service: the metadata only.
     await turn.show_text(caption + "\n\n" + t("verification.document.no_file"), inline(rows))
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    """A note or a reason short enough for a caption (Telegram: 1024 characters in all)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _doc(act: PanelAct, document_id: UUID) -> str:
