@@ -87,9 +87,9 @@ async def on_menu_item(query: CallbackQuery, callback_data: MenuItem, turn: Turn
 async def on_page(query: CallbackQuery, callback_data: BoardPage, turn: Turn) -> None:
     """Another page of a board (or the same one, refreshed; or back from a card)."""
     board, page = callback_data.board, callback_data.page
-    position = _position(await turn.data())
-    known = position is not None and position.get("key") == board.value
-    if page > 0 and not (known and position is not None and page < len(position["tokens"])):
+    position = _position(await turn.data()) or {}
+    reached = (position.get("tokens") or [""]) if position.get("key") == board.value else [""]
+    if page >= len(reached):
         # A page nobody could have reached from what this manager was shown.
         await turn.reply.toast(turn.t("error.stale_button"), alert=True)
         return

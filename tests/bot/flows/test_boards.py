@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import grpc
 import httpx
@@ -34,14 +35,15 @@ from bot.callbacks import (
     StepDo,
 )
 from bot.logic.boards import Board, Pool, Verb
+from bot.mesh import AddressRef
 from services.kit.callbacks import InlineAction, encode
 from tests.bot.harness import BotUnderTest, new_chat, stem
 from tests.bot.journeys import resident
-from tests.bot.managers import buttons, data_starting, file, manager, on_shift
+from tests.bot.managers import acting_as, buttons, data_starting, file, manager, on_shift
 from tests.bot.office import Office, Place
 from tests.support.people import sign_in
 from tests.support.stack import Stack
-from tests.support.telegram_api import LocalBotApi
+from tests.support.telegram_api import BotApiCall, LocalBotApi
 
 TAP = "Течёт кран в ванной, вода не перекрывается до конца"
 LAWN = "Сломана скамейка во дворе у второго подъезда"
@@ -53,6 +55,11 @@ async def admin(stack: Stack) -> AsyncIterator[Office]:
     who = await sign_in(stack, "admin")
     async with grpc.aio.insecure_channel(stack.edge_address) as channel:
         yield Office(channel, who)
+
+
+def data_of(call: BotApiCall) -> list[str]:
+    """The callback data of a message's buttons."""
+    return [str(b["callback_data"]) for b in buttons(call)]
 
 
 async def history(office: Office, number: str) -> list[workflow_pb2.HistoryEntry]:
@@ -187,11 +194,22 @@ async def test_nobody_on_duty_another_pool_and_two_managers_racing(
     place: Place,
     office: Office,
     admin: Office,
+    redis_url: str,
+    pki_dir: Path,
 ) -> None:
     home = new_chat(api)
     applicant_id = await resident(home, place, office, flat="4")
     number = await file(home, office, applicant_id, LAWN, category=CategoryKey.LANDSCAPING)
     shown = f"№{number}"
+    # Five newer ones (filed the way the bot files them), so ours is on the board's 2nd page.
+    async with acting_as(stack, home.id, redis_url=redis_url, pki_dir=pki_dir) as services:
+        for floor in range(2, 7):
+            await services.requests.create(
+                category="cleaning",
+                description=f"Не убрано на лестнице, этаж {floor}",
+                urgency="low",
+                address=AddressRef(place.yard.id, place.building.id, place.flats["4"].id),
+            )
     chat = new_chat(api, language="en")
     t = chat.t
     manager_id = await manager(chat, admin)
@@ -203,11 +221,18 @@ async def test_nobody_on_duty_another_pool_and_two_managers_racing(
             ),
             metadata=office.md,
         )
-    await chat.tap(MenuItem(item=MenuKey.BOARD_NEW).pack(), shown)
+    first = await chat.tap(MenuItem(item=MenuKey.BOARD_NEW).pack(), t("boards.page", page=1))
+    assert shown not in str(first.params["text"])
+    assert len([d for d in data_of(first) if d.startswith("mo:")]) == 5
+    second = await chat.tap(BoardPage(board=Board.NEW, page=1).pack(), t("boards.page", page=2))
+    assert shown in str(second.params["text"])
+    assert BoardPage(board=Board.NEW, page=0).pack() in data_of(second)
     card = await chat.tap(
         OpenCard(number=number).pack(),
         t.raw("boards.card.title", number=shown, status=t("status.new")),
     )
+    # Its way back is to the page it was on.
+    assert BoardPage(board=Board.NEW, page=1).pack() in data_of(card)
     choose = await chat.tap(data_starting(card, "mv:as:"), stem(t, "dispatch.heading"))
     if not on_duty.shifts:
         need = t("boards.spec.landscaping")
@@ -274,6 +299,10 @@ async def test_nobody_on_duty_another_pool_and_two_managers_racing(
         message=api.last_message(chat.id),
     )
     await chat.toast(t("boards.not_now"), query_count=queries)
+    # A page of a board nobody showed this manager.
+    queries = len(api.answers)
+    chat.user.press(BoardPage(board=Board.NEW, page=7).pack(), message=api.last_message(chat.id))
+    await chat.toast(t("error.stale_button"), query_count=queries)
     # A request that does not exist.
     queries = len(api.answers)
     chat.user.press(OpenCard(number="991231-999").pack(), message=api.last_message(chat.id))
