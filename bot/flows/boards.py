@@ -36,6 +36,7 @@ from bot.ui.desk import (
     card_keyboard,
     card_text,
     person_label,
+    shown_history,
     status_of,
 )
 
@@ -156,12 +157,20 @@ async def card_facts(turn: Turn, request: request_pb2.Request) -> CardFacts:
         person(turn, request.executor_id),
         turn.services.requests.history(request.request_number),
     )
+    # The executors the shown steps name (the current one is known already).
+    named = {e.details.get("executor_id", "") for e in shown_history(history)}
+    named -= {"", request.executor_id}
+    others = await asyncio.gather(*(person(turn, i) for i in named))
+    names = {i: person_label(p, turn.t) for i, p in zip(named, others, strict=True) if p}
+    if executor is not None:
+        names[request.executor_id] = person_label(executor, turn.t)
     return CardFacts(
         request=request,
         address=address,
         applicant=person_label(applicant, turn.t),
         executor=person_label(executor, turn.t) if request.executor_id else "",
         history=history,
+        names=names,
     )
 
 

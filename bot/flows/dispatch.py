@@ -202,7 +202,9 @@ async def ask_target(turn: Turn) -> None:
     if found:
         lines.append(t("dispatch.candidates", count=len(found)))
     else:
-        lines.append(t.raw("dispatch.nobody_new" if new else "dispatch.nobody_busy", need=need))
+        waiting = new and job.get("pool") == job["need"]
+        key = "dispatch.nobody_waiting" if waiting else "dispatch.nobody_new"
+        lines.append(t.raw(key if new else "dispatch.nobody_busy", need=need))
     rows: list[list[InlineKeyboardButton]] = [
         [
             button(

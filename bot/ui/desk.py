@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -20,7 +20,7 @@ from ukm.users.v1 import user_pb2
 
 from bot.callbacks import BoardPage, CardDo, Nav, NavTo, OpenCard
 from bot.i18n import Translator
-from bot.logic.boards import BOARDS, Board, Verb, verbs_for
+from bot.logic.boards import BOARDS, POOLS, Board, Verb, verbs_for
 from bot.logic.moments import display_number, local_time
 from bot.mesh.requests import CATEGORY, STATUS, URGENCY
 from bot.ui.keyboards import button, grid, inline
@@ -36,6 +36,7 @@ __all__ = [
     "card_text",
     "person_label",
     "pool_of",
+    "shown_history",
     "status_of",
 ]
 
@@ -61,6 +62,8 @@ class CardFacts:
     applicant: str = ""
     executor: str = ""
     history: Sequence[workflow_pb2.HistoryEntry] = field(default_factory=tuple)
+    # Labels of the people the shown history steps name (executors assigned), by user id.
+    names: Mapping[str, str] = field(default_factory=dict)
 
 
 def _clip(text: str, limit: int) -> str:
@@ -201,7 +204,12 @@ def board_keyboard(
 # --- a card ------------------------------------------------------------------------------------
 
 
-def _history_line(entry: workflow_pb2.HistoryEntry, t: Translator) -> str:
+def shown_history(history: Sequence[workflow_pb2.HistoryEntry]) -> list[workflow_pb2.HistoryEntry]:
+    """The steps a card shows: the latest few."""
+    return list(history)[-HISTORY_SHOWN:]
+
+
+def _history_line(entry: workflow_pb2.HistoryEntry, t: Translator, names: Mapping[str, str]) -> str:
     if entry.change == "transition" and entry.action in ACTION.by_number:
         what = t(f"boards.action.{ACTION.key(entry.action)}")
         if entry.from_status != entry.to_status and entry.to_status in STATUS.by_number:
@@ -212,6 +220,12 @@ def _history_line(entry: workflow_pb2.HistoryEntry, t: Translator) -> str:
                 source=t(f"status.{source}"),
                 target=t(f"status.{STATUS.key(entry.to_status)}"),
             )
+        pool = entry.details.get("specialization", "")
+        executor = names.get(entry.details.get("executor_id", ""), "")
+        if pool in POOLS:
+            what = t.raw("boards.history.to", what=what, whom=t(f"boards.spec.{pool}"))
+        elif executor:
+            what = t.raw("boards.history.to", what=what, whom=html.escape(_clip(executor, 60)))
     elif entry.change in {"created", "updated", "sla"}:
         what = t(f"boards.history.{entry.change}")
     else:
@@ -264,7 +278,7 @@ def card_text(facts: CardFacts, t: Translator) -> str:
     for line in _work_lines(r, status, t):
         room = _add_if_room(lines, line, room)
     if facts.history:
-        steps = [_history_line(e, t) for e in list(facts.history)[-HISTORY_SHOWN:]]
+        steps = [_history_line(e, t, facts.names) for e in shown_history(facts.history)]
         heading = ["", t("boards.card.history")]
         if room - sum(_visible_length(line) + 1 for line in [*heading, steps[-1]]) >= 0:
             lines.extend(heading)

@@ -69,7 +69,18 @@ def test_a_card_shows_the_work_so_far_and_the_last_steps() -> None:
             reason="Всё ещё капает",
         ),
     ]
-    facts = CardFacts(request, "ЖК Chilonzor · Bunyodkor 7 · кв. 3", "Dilnoza", "Bobur", history)
+    bobur = request.executor_id
+    history.append(
+        workflow_pb2.HistoryEntry(
+            version=6,
+            change="transition",
+            action=workflow_pb2.TRANSITION_ACTION_RETURN_TO_WORK,
+            details={"executor_id": bobur},
+        )
+    )
+    facts = CardFacts(
+        request, "ЖК Chilonzor · Bunyodkor 7 · кв. 3", "Dilnoza", "Bobur", history, {bobur: "Bobur"}
+    )
     text = card_text(facts, RU)
     for fragment in (
         "№261125-1007",
@@ -83,6 +94,7 @@ def test_a_card_shows_the_work_so_far_and_the_last_steps() -> None:
         RU("boards.sla.breached"),
         RU("boards.action.applicant_return"),
         RU("boards.history.created"),
+        RU.raw("boards.history.to", what=RU("boards.action.return_to_work"), whom="Bobur"),
     ):
         assert fragment in text, fragment
     offered = data_of(card_keyboard(request, RU))

@@ -111,6 +111,8 @@ async def test_a_manager_assigns_to_an_on_duty_plumber_then_reassigns(
     assert "Bunyodkor 7" in text and "Dilnoza" in text and TAP in text
     assert t("boards.card.pool", pool=t("boards.spec.plumber")) in text
     assert t("boards.history.created") in text
+    pooled = t.raw("boards.history.to", what=t("boards.action.assign_group"), whom="")
+    assert f"{pooled}{t('boards.spec.plumber')}" in text
 
     # Assign: both plumbers on duty are offered; the plumbers' pool is where it is already.
     choose = await chat.tap(data_starting(card, "mv:as:"), stem(t, "dispatch.heading"))
@@ -139,6 +141,8 @@ async def test_a_manager_assigns_to_an_on_duty_plumber_then_reassigns(
     card = await chat.expect(
         t.raw("boards.card.title", number=shown, status=t("status.in_progress")), since=since
     )
+    # The last step names who got it.
+    assert "→ Test Executor" in str(card.params["text"]).rsplit("\n", 1)[-1]
     request = await office.request(number)
     assert request.status == request_pb2.REQUEST_STATUS_IN_PROGRESS
     assert request.executor_id == first.user_id
@@ -236,7 +240,8 @@ async def test_nobody_on_duty_another_pool_and_two_managers_racing(
     choose = await chat.tap(data_starting(card, "mv:as:"), stem(t, "dispatch.heading"))
     if not on_duty.shifts:
         need = t("boards.spec.landscaping")
-        assert t.raw("dispatch.nobody_new", need=need) in str(choose.params["text"])
+        # It waits in that pool already: said so, with the way to another pool.
+        assert t.raw("dispatch.nobody_waiting", need=need) in str(choose.params["text"])
         assert not [b for b in buttons(choose) if b["callback_data"].startswith("me:")]
 
     # Another specialisation's pool (never the one it is in, never "universal").
