@@ -12,7 +12,14 @@ from mesh.seed import Seeded
 from mesh.topology import Topology
 
 
-def banner(topology: Topology, root: Path, seconds: float, seeded: Seeded | None) -> str:
+def banner(
+    topology: Topology,
+    root: Path,
+    seconds: float,
+    seeded: Seeded | None,
+    *,
+    local_telegram: bool = False,
+) -> str:
     """The endpoints, the demo people and ready-to-paste curl and grpcurl commands."""
     edge = topology.edge
     rest = f"http://127.0.0.1:{edge.http_port}"
@@ -83,6 +90,7 @@ The same over gRPC through the mesh listener, with the operator's client certifi
   .venv/bin/grpcurl {certs} {manager} -d '{{"page_size": 5}}' 127.0.0.1:{edge.mesh_port} ukm.requests.v1.RequestService/ListRequests
 
 {_walkthrough(rest, seeded.walkthrough, at)}
+{_telegram(topology, local_telegram, at)}
 Watch the events arrive in JetStream, and the notifications they cause (without provider
 credentials they land in the development outbox instead of Telegram, e-mail or SMS):
 
@@ -129,6 +137,23 @@ def _walkthrough(rest: str, number: str | None, at: str) -> str:
     ]
     lines = "\n".join(f"  # {what}\n  {command}" for what, command in steps)
     return f"The life of a request (№{number}, the resident's leak, waiting in the plumbers' pool):\n\n{lines}\n"
+
+
+def _telegram(topology: Topology, local: bool, at: str) -> str:
+    """How to reach the bot: real Telegram with the configured token, or the local one."""
+    if not local:
+        return (
+            "The Telegram bot runs with UKM_TELEGRAM_BOT_TOKEN: write to it in Telegram (people\n"
+            "who use it are reached there by notifications too).\n"
+        )
+    command = f".venv/bin/ukm telegram{at} --as resident"
+    return f"""The Telegram bot, on a local Telegram (no UKM_TELEGRAM_BOT_TOKEN; the Bot API on
+:{topology.telegram_port}). Act as a demo person (--as manager, plumber, resident2…, newcomer):
+
+  {command} say /start            # the bot answers with the menu
+  {command} press "Новая заявка"  # press a button by (part of) its label
+  {command} chat                  # the whole conversation, notifications included
+"""
 
 
 def _describe(roles: tuple[str, ...], specializations: tuple[str, ...]) -> str:

@@ -43,6 +43,9 @@ class DemoPerson:
     language: str = "ru"
     specializations: tuple[str, ...] = ()
     phone: str | None = None
+    # Their Telegram account: in `make up` without a bot token, the local Bot API's user of
+    # this id is them (`ukm telegram --as <key>`).
+    telegram_id: int = 0
 
     @property
     def email(self) -> str:
@@ -60,8 +63,10 @@ class DemoPerson:
 
 
 DEMO_PEOPLE = (
-    DemoPerson("admin", "Timur Nazarov", ("admin",)),
-    DemoPerson("manager", "Dilshod Rakhimov", ("manager",), phone="+998901112233"),
+    DemoPerson("admin", "Timur Nazarov", ("admin",), telegram_id=5_000_001),
+    DemoPerson(
+        "manager", "Dilshod Rakhimov", ("manager",), phone="+998901112233", telegram_id=5_000_002
+    ),
     DemoPerson(
         "plumber",
         "Bekzod Usmonov",
@@ -69,6 +74,7 @@ DEMO_PEOPLE = (
         language="uz",
         specializations=("plumber", "heating"),
         phone="+998935556677",
+        telegram_id=5_000_003,
     ),
     DemoPerson(
         "electrician",
@@ -76,9 +82,19 @@ DEMO_PEOPLE = (
         ("executor",),
         specializations=("electrician", "elevator"),
         phone="+998977778899",
+        telegram_id=5_000_004,
     ),
-    DemoPerson("resident", "Nodira Karimova", ("applicant",), phone="+998901234567"),
-    DemoPerson("resident2", "Aziz Yusupov", ("applicant",), language="uz", phone="+998991234567"),
+    DemoPerson(
+        "resident", "Nodira Karimova", ("applicant",), phone="+998901234567", telegram_id=5_000_005
+    ),
+    DemoPerson(
+        "resident2",
+        "Aziz Yusupov",
+        ("applicant",),
+        language="uz",
+        phone="+998991234567",
+        telegram_id=5_000_006,
+    ),
 )
 
 
@@ -142,6 +158,7 @@ async def ensure_demo_people(database_url: str, data_keys: str, credentials: Cre
                 specializations=person.specializations,
                 phone=person.phone,
                 language=person.language,
+                telegram_user_id=person.telegram_id or None,
                 now=now,
             )
             await ensure_account(

@@ -63,7 +63,9 @@ class Stack:
         self.parts.clear()
 
 
-def required_ports(topology: Topology, *, embedded_nats: bool) -> dict[str, int]:
+def required_ports(
+    topology: Topology, *, embedded_nats: bool, local_telegram: bool = False
+) -> dict[str, int]:
     """Every TCP port `up` binds, by what binds it."""
     edge = topology.edge
     ports = {
@@ -77,6 +79,8 @@ def required_ports(topology: Topology, *, embedded_nats: bool) -> dict[str, int]
         ports[f"{service.name} ops"] = service.ops_port
     if embedded_nats:
         ports["NATS (embedded)"] = topology.nats_port
+    if local_telegram and topology.telegram_port:
+        ports["local Telegram Bot API"] = topology.telegram_port
     return ports
 
 
@@ -92,15 +96,35 @@ def check_ports(ports: dict[str, int]) -> None:
 
 
 def service_env(
-    topology: Topology, name: str, *, root: Path, urls: dict[str, str]
+    topology: Topology,
+    name: str,
+    *,
+    root: Path,
+    urls: dict[str, str],
+    telegram: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """The environment of one service process (the same names Kubernetes sets). Other `UKM_*`
-    settings of the caller's environment (OIDC, Telegram…) pass through."""
+    settings of the caller's environment (OIDC, Telegram…) pass through; `telegram` points the
+    process at the local Bot API when no bot token is configured."""
     service = topology.service(name)
-    env = dict(os.environ)
+    env = client_env(topology, root=root, urls=urls, telegram=telegram)
     env.update(
         UKM_GRPC_PORT=str(service.grpc_port),
         UKM_OPS_PORT=str(service.ops_port),
+    )
+    return env
+
+
+def client_env(
+    topology: Topology,
+    *,
+    root: Path,
+    urls: dict[str, str],
+    telegram: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """What every process of `ukm up` gets: the data stores, the PKI, the mesh, the keys."""
+    env = dict(os.environ)
+    env.update(
         UKM_DATABASE_URL=urls["database"],
         UKM_REDIS_URL=urls["redis"],
         UKM_NATS_URL=urls["nats"],
@@ -113,6 +137,7 @@ def service_env(
     # Notifications for channels without provider credentials land in a file `ukm outbox`
     # prints, instead of nowhere (never set on Kubernetes).
     env.setdefault("UKM_NOTIFY_DEV_OUTBOX", str(root / "outbox.jsonl"))
+    env.update(telegram or {})
     return env
 
 
@@ -163,6 +188,8 @@ class Supervisor:
         self.seeded: Seeded | None = None
         self.restart_at: dict[str, float] = {}
         self.restart_delay: dict[str, float] = {}
+        # Where the bot and the notifications service find Telegram when no token is set.
+        self.telegram: dict[str, str] = {}
 
     def start(self) -> None:
         """Bring everything up (raises on failure after stopping what started)."""
@@ -180,7 +207,12 @@ class Supervisor:
         external = {
             k: os.environ.get(f"UKM_{k.upper()}_URL") for k in ("database", "redis", "nats")
         }
-        check_ports(required_ports(topology, embedded_nats=not external["nats"]))
+        local_telegram = not os.environ.get("UKM_TELEGRAM_BOT_TOKEN")
+        check_ports(
+            required_ports(
+                topology, embedded_nats=not external["nats"], local_telegram=local_telegram
+            )
+        )
         self.root.mkdir(parents=True, exist_ok=True)
         _step("certificates")
         ensure_pki(topology, self.root / "pki")
@@ -203,6 +235,8 @@ class Supervisor:
             nats.start()
             self.stack.add("nats", nats)
             self.urls["nats"] = nats.url
+        if local_telegram and topology.telegram_port:
+            self._start_local_telegram()
         _step("migrations and streams")
         prepare(topology, database_url=self.urls["database"], nats_url=self.urls["nats"])
         for name in topology.services:
@@ -222,6 +256,8 @@ class Supervisor:
         )
         envoy.start(wait_for_keys=True)
         self.stack.add("envoy", envoy)
+        _step("Telegram bot" + (" (local Bot API)" if self.telegram else ""))
+        self._start_bot()
         if self.seed:
             _step("demo data")
             self.seeded = asyncio.run(
@@ -233,13 +269,52 @@ class Supervisor:
                 )
             )
 
+    def _start_local_telegram(self) -> None:
+        """No bot token: a local Telegram Bot API for the bot and the notifications service."""
+        from mesh.sandbox import sandbox_token
+
+        port = self.topology.telegram_port
+        _step(f"Telegram (local Bot API on :{port}: no UKM_TELEGRAM_BOT_TOKEN)")
+        process = ManagedProcess(
+            "telegram",
+            [sys.executable, "-m", "mesh.sandbox", "--port", str(port), "--root", str(self.root)],
+            log_path=self.root / "logs" / "telegram.log",
+            cwd=ROOT,
+        )
+        process.start()
+        self.stack.add("telegram", process)
+        process.wait_ready(lambda: http_ok(f"http://127.0.0.1:{port}/sandbox/health"), 30)
+        self.telegram = {
+            "UKM_TELEGRAM_BOT_TOKEN": sandbox_token(self.root),
+            "UKM_TELEGRAM_API_BASE": f"http://127.0.0.1:{port}",
+        }
+
+    def _start_bot(self) -> None:
+        """The Telegram bot (a client of the mesh: it waits for nothing but its process)."""
+        process = ManagedProcess(
+            "bot",
+            [sys.executable, "-m", "ukmctl", "bot"],
+            log_path=self.root / "logs" / "bot.log",
+            env=client_env(self.topology, root=self.root, urls=self.urls, telegram=self.telegram),
+            cwd=ROOT,
+        )
+        process.start()
+        self.services["bot"] = process
+        self.stack.add("bot", process)
+        if self.telegram:
+            # The local Bot API sees the bot's first long poll: it is serving.
+            port = self.topology.telegram_port
+            process.wait_ready(lambda: _polling(f"http://127.0.0.1:{port}/sandbox/health"), 60)
+
     def _start_service(self, name: str) -> None:
         service = self.topology.service(name)
         process = ManagedProcess(
             name,
             [sys.executable, "-m", "ukmctl", "serve", name],
             log_path=self.root / "logs" / f"{name}.log",
-            env=service_env(self.topology, name, root=self.root, urls=self.urls),
+            env=service_env(
+                self.topology, name, root=self.root, urls=self.urls, telegram=self.telegram
+            ),
             cwd=ROOT,
         )
         process.start()
@@ -301,7 +376,18 @@ class Supervisor:
     def _banner(self, seconds: float) -> None:
         from mesh.banner import banner
 
-        print(banner(self.topology, self.root, seconds, self.seeded), flush=True)
+        text = banner(
+            self.topology, self.root, seconds, self.seeded, local_telegram=bool(self.telegram)
+        )
+        print(text, flush=True)
+
+
+def _polling(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(json.loads(response.read()).get("bot_polling"))
+    except (OSError, ValueError):
+        return False
 
 
 def _step(what: str) -> None:

@@ -69,6 +69,8 @@ class Topology:
     nats_port: int
     services: dict[str, Service] = field(default_factory=dict)
     clients: dict[str, Client] = field(default_factory=dict)
+    # `make up` without a bot token: the local Telegram Bot API (mesh.sandbox); 0 for none.
+    telegram_port: int = 0
 
     def spiffe_id(self, name: str) -> str:
         """The SPIFFE id of a service or client: `spiffe://<trust domain>/<kind>/<name>`."""
@@ -130,8 +132,14 @@ def load_topology(path: Path | None = None) -> Topology:
         for name, spec in (raw.get("clients") or {}).items()
     }
     edge = Edge(**{key: int(value) for key, value in raw["edge"].items()})
+    infrastructure = raw["infrastructure"]
     topology = Topology(
-        raw["trust_domain"], edge, int(raw["infrastructure"]["nats_port"]), services, clients
+        raw["trust_domain"],
+        edge,
+        int(infrastructure["nats_port"]),
+        services,
+        clients,
+        telegram_port=int(infrastructure.get("telegram_port") or 0),
     )
     _check(topology)
     return topology
@@ -146,6 +154,11 @@ def _check(topology: Topology) -> None:
         ("edge.mesh_port", edge.mesh_port),
         ("edge.admin_port", edge.admin_port),
         ("infrastructure.nats_port", topology.nats_port),
+        *(
+            [("infrastructure.telegram_port", topology.telegram_port)]
+            if topology.telegram_port
+            else []
+        ),
         *((f"{s.name}.grpc_port", s.grpc_port) for s in topology.services.values()),
         *((f"{s.name}.ops_port", s.ops_port) for s in topology.services.values()),
     ]:

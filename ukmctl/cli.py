@@ -1,4 +1,5 @@
-"""The `ukm` command: gen, serve, bot, migrate, up, status, seed, token, events, outbox."""
+"""The `ukm` command: gen, serve, bot, migrate, up, status, seed, token, events, outbox,
+telegram."""
 
 from __future__ import annotations
 
@@ -61,6 +62,15 @@ def main(argv: list[str] | None = None) -> None:
     outbox.add_argument("--follow", action="store_true", help="keep printing new ones")
     outbox.add_argument("--json", action="store_true", help="one JSON object per line")
     outbox.add_argument("--root", type=Path, default=ROOT / ".ukm")
+    telegram = commands.add_parser(
+        "telegram", help="act in the local Telegram of `make up` (no bot token) as a person"
+    )
+    telegram.add_argument(
+        "--as", dest="who", default="resident", help="a demo person, newcomer, or a user id"
+    )
+    telegram.add_argument("action", choices=["say", "press", "phone", "photo", "chat"])
+    telegram.add_argument("argument", nargs="?", help="the text to say / the button's label")
+    telegram.add_argument("--root", type=Path, default=ROOT / ".ukm")
     args = parser.parse_args(argv)
     sys.exit(_run(args))
 
@@ -143,6 +153,10 @@ def _run(args: argparse.Namespace) -> int:
         from ukmctl.events import print_events
 
         return asyncio.run(print_events(args.root, args.stream, follow=args.follow))
+    if args.command == "telegram":
+        from ukmctl.telegram import run
+
+        return run(args.root, args.who, args.action, args.argument)
     if args.command == "outbox":
         from ukmctl.outbox import print_outbox
 

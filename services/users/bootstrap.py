@@ -36,6 +36,7 @@ async def ensure_person(
     specializations: Sequence[str] = (),
     phone: str | None = None,
     language: str = "ru",
+    telegram_user_id: int | None = None,
     now: datetime,
 ) -> Person:
     """The approved person `user_id` with exactly these roles and details (created when
@@ -47,7 +48,7 @@ async def ensure_person(
         new = NewPerson(full_name=full_name, language=language, channel="web", email=email)
         await store.create(new, actor=ACTOR, now=now, user_id=user_id)
     ordered = [role for role in ROLES if role in set(roles)]
-    values = {
+    values: dict[str, object] = {
         "full_name": full_name,
         "email": email,
         "phone": normalize_phone(phone) if phone else None,
@@ -57,5 +58,8 @@ async def ensure_person(
         "status": "approved",
         "specializations": list(normalize_specialisations(specializations)),
     }
+    if telegram_user_id is not None:
+        # Their Telegram account (the demo's, in the local Bot API of `make up`).
+        values["telegram_user_id"] = telegram_user_id
     change = Change(values, audit_action="bootstrap", reason="created by an operator")
     return await store.modify(user_id, lambda _: change, actor=ACTOR, now=now)

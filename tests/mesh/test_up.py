@@ -19,10 +19,12 @@ import psutil
 import pytest
 import yaml
 
+from mesh.demo import demo_person
 from mesh.infra import free_port
 from mesh.topology import TOPOLOGY_FILE
 
 ROOT = Path(__file__).resolve().parents[2]
+RESIDENT_CHAT = demo_person("resident").telegram_id
 
 
 @pytest.fixture
@@ -31,7 +33,8 @@ def topology_file(tmp_path: Path) -> Path:
     raw = yaml.safe_load(TOPOLOGY_FILE.read_text())
     for key in raw["edge"]:
         raw["edge"][key] = free_port()
-    raw["infrastructure"]["nats_port"] = free_port()
+    for key in raw["infrastructure"]:
+        raw["infrastructure"][key] = free_port()
     for service in raw["services"].values():
         service["grpc_port"], service["ops_port"] = free_port(), free_port()
     path = tmp_path / "topology.yaml"
@@ -172,12 +175,25 @@ def test_up_is_healthy_and_its_printed_commands_work_as_printed(
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         printed = first.ukm("outbox").stdout
-        told = [m for m in printed.split("\n\n") if "→ resident@demo.ukm.uz" in m]
+        # The demo resident uses the bot (on the local Telegram): told there.
+        told = [m for m in printed.split("\n\n") if f"telegram → {RESIDENT_CHAT}" in m]
         if any(number in m and "готова к приёмке" in m for m in told):  # confirmed
             break
         time.sleep(0.5)
     else:
         raise AssertionError(f"the resident was not told of the confirmation:\n{printed}")
+
+    # The bot answers on the local Telegram, as the banner shows (no bot token here).
+    assert "--as resident say /start" in output
+    first.ukm("telegram", "--as", "resident", "say", "/start")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        chat = first.ukm("telegram", "--as", "resident", "chat").stdout
+        if "Новая заявка" in chat:  # the resident's menu, in Russian
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError(f"the bot did not answer /start:\n{chat}")
 
     # A service that crashes is restarted by the supervisor; nothing it stored is lost.
     [service] = [p for p in first.descendants() if p.cmdline()[-2:] == ["serve", "requests"]]
