@@ -116,7 +116,8 @@ class Row(Generic[M]):
 
 
 def _hear(*parties: Party) -> tuple[Audience, ...]:
-    return tuple(Audience(p) for p in parties)
+    # Managers act on what they hear from the request's card: every message to them opens it.
+    return tuple(Audience(p, ("open",) if p is Party.MANAGERS else ()) for p in parties)
 
 
 _P = Party

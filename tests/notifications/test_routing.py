@@ -476,6 +476,13 @@ def test_inline_actions_come_with_the_messages_that_need_an_answer() -> None:
     )
     assert asked is not None and asked.addressees[0].actions == ("answer",)
     assert confirmed is not None and confirmed.addressees[0].actions == ("accept", "return")
+    done = route(status_changed(A.TRANSITION_ACTION_EXECUTOR_COMPLETE, S.REQUEST_STATUS_COMPLETED))
+    assert done is not None
+    # Managers open the request's card from every message; the applicant only reads.
+    assert {a.template: a.actions for a in done.addressees} == {
+        "request.completed.managers": ("open",),
+        "request.completed.applicant": (),
+    }
 
 
 def test_a_claim_without_a_named_pool_uses_the_category_pool() -> None:

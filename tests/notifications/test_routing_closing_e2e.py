@@ -64,7 +64,10 @@ async def test_a_manager_completes_accepts_on_behalf_and_closes(
     )
     await inbox.step(
         number,
-        *[Hears(m, "request.completed.managers", ("Stairwell washed",)) for m in others],
+        *[
+            Hears(m, "request.completed.managers", ("Stairwell washed",), actions=("open",))
+            for m in others
+        ],
         Hears(resident, "request.completed.applicant"),
     )
     await on(http, manager).ok("POST", f"/v1/requests/{number}:confirm", {})
@@ -77,7 +80,10 @@ async def test_a_manager_completes_accepts_on_behalf_and_closes(
     await inbox.step(
         number,
         Hears(cleaner, "request.returned_by_applicant.executor", ("5th floor",)),
-        *[Hears(m, "request.returned_by_applicant.managers", ("5th floor",)) for m in staff.all],
+        *[
+            Hears(m, "request.returned_by_applicant.managers", ("5th floor",), actions=("open",))
+            for m in staff.all
+        ],
     )
     # Accepted on the resident's behalf (they did not answer the phone): they hear it, with the
     # manager's comment; no rating, so the executor hears nothing.
@@ -113,7 +119,10 @@ async def test_a_manager_completes_accepts_on_behalf_and_closes(
     )
     await inbox.step(
         walk,
-        *[Hears(m, "request.completed.managers", ("Entrance swept",)) for m in staff.all],
+        *[
+            Hears(m, "request.completed.managers", ("Entrance swept",), actions=("open",))
+            for m in staff.all
+        ],
         Hears(inspector, "request.completed.applicant"),
     )
     closed = (await on(http, manager).ok("POST", f"/v1/requests/{walk}:confirm", {}))["request"]

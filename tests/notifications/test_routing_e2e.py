@@ -85,7 +85,9 @@ async def test_pool_claim_purchase_clarify_comment_complete_confirm_rate(
     await inbox.step(
         number,
         *[
-            Hears(m, "request.materials_requested.managers", ("Siphon 1 pcs", HOME))
+            Hears(
+                m, "request.materials_requested.managers", ("Siphon 1 pcs", HOME), actions=("open",)
+            )
             for m in staff.all
         ],
     )
@@ -110,7 +112,12 @@ async def test_pool_claim_purchase_clarify_comment_complete_confirm_rate(
     await inbox.step(
         number,
         *[
-            Hears(m, "request.clarification_answered.managers", ("Oshxonada, lavabo tagida",))
+            Hears(
+                m,
+                "request.clarification_answered.managers",
+                ("Oshxonada, lavabo tagida",),
+                actions=("open",),
+            )
             for m in staff.all
         ],
     )
@@ -122,7 +129,10 @@ async def test_pool_claim_purchase_clarify_comment_complete_confirm_rate(
     await inbox.step(
         number,
         Hears(resident, "request.commented.applicant", ("Coming at 15:00",)),
-        *[Hears(m, "request.commented.managers", ("Coming at 15:00",)) for m in staff.all],
+        *[
+            Hears(m, "request.commented.managers", ("Coming at 15:00",), actions=("open",))
+            for m in staff.all
+        ],
     )
     # An internal comment: staff only — the resident's delivery is suppressed, nothing sent.
     await on(http, other_manager).ok(
@@ -133,8 +143,15 @@ async def test_pool_claim_purchase_clarify_comment_complete_confirm_rate(
     await inbox.step(
         number,
         Hears(taker, "request.commented_internal.executor", ("Bill the siphon",)),
-        Hears(manager, "request.commented_internal.managers", ("Bill the siphon",)),
-        Hears(third_manager, "request.commented_internal.managers", ("Bill the siphon",)),
+        Hears(
+            manager, "request.commented_internal.managers", ("Bill the siphon",), actions=("open",)
+        ),
+        Hears(
+            third_manager,
+            "request.commented_internal.managers",
+            ("Bill the siphon",),
+            actions=("open",),
+        ),
         suppressed={resident: ("request.commented_internal.applicant", "staff only")},
     )
 
@@ -144,7 +161,10 @@ async def test_pool_claim_purchase_clarify_comment_complete_confirm_rate(
     )
     await inbox.step(
         number,
-        *[Hears(m, "request.completed.managers", ("Replaced the siphon", HOME)) for m in staff.all],
+        *[
+            Hears(m, "request.completed.managers", ("Replaced the siphon", HOME), actions=("open",))
+            for m in staff.all
+        ],
         Hears(resident, "request.completed.applicant"),
     )
 
@@ -260,7 +280,10 @@ async def test_assign_reassign_edit_return_twice_and_cancel(
     )
     await inbox.step(
         number,
-        *[Hears(m, "request.completed.managers", ("Socket replaced",)) for m in staff.all],
+        *[
+            Hears(m, "request.completed.managers", ("Socket replaced",), actions=("open",))
+            for m in staff.all
+        ],
         Hears(resident, "request.completed.applicant"),
     )
     await on(http, manager).ok("POST", f"/v1/requests/{number}:confirm", {})
@@ -274,7 +297,12 @@ async def test_assign_reassign_edit_return_twice_and_cancel(
         number,
         Hears(second, "request.returned_by_applicant.executor", ("Reason: Розетка снова искрит",)),
         *[
-            Hears(m, "request.returned_by_applicant.managers", ("Розетка снова искрит",))
+            Hears(
+                m,
+                "request.returned_by_applicant.managers",
+                ("Розетка снова искрит",),
+                actions=("open",),
+            )
             for m in staff.all
         ],
     )

@@ -109,9 +109,24 @@ async def test_deadline_warning_and_breach(
     due = local(request.sla.response_due_time.ToDatetime(tzinfo=UTC))
     await inbox.step(
         number,
-        Hears(staff.ru, "request.sla_warning.managers", (f"время реакции — до {due}", HOME)),
-        Hears(staff.uz, "request.sla_warning.managers", ("javob berish muddati", "favqulodda")),
-        Hears(staff.en, "request.sla_warning.managers", (f"response time — by {due}",)),
+        Hears(
+            staff.ru,
+            "request.sla_warning.managers",
+            (f"время реакции — до {due}", HOME),
+            actions=("open",),
+        ),
+        Hears(
+            staff.uz,
+            "request.sla_warning.managers",
+            ("javob berish muddati", "favqulodda"),
+            actions=("open",),
+        ),
+        Hears(
+            staff.en,
+            "request.sla_warning.managers",
+            (f"response time — by {due}",),
+            actions=("open",),
+        ),
     )
 
     # Assigned, then the resolution clock runs out: managers and the executor hear it, as
@@ -135,9 +150,14 @@ async def test_deadline_warning_and_breach(
     due = local(request.sla.resolution_due_time.ToDatetime(tzinfo=UTC))
     await inbox.step(
         number,
-        Hears(staff.ru, "request.sla_breached.managers", (f"время выполнения — был до {due}",)),
-        Hears(staff.uz, "request.sla_breached.managers", ("bajarish muddati",)),
-        Hears(staff.en, "request.sla_breached.managers", ("Urgency: critical",)),
+        Hears(
+            staff.ru,
+            "request.sla_breached.managers",
+            (f"время выполнения — был до {due}",),
+            actions=("open",),
+        ),
+        Hears(staff.uz, "request.sla_breached.managers", ("bajarish muddati",), actions=("open",)),
+        Hears(staff.en, "request.sla_breached.managers", ("Urgency: critical",), actions=("open",)),
         Hears(lift, "request.sla_breached.executor", (f"resolution time — was {due}",)),
     )
     urgency = {d["kind"]: d.get("urgent", False) for d in await inbox.deliveries(number)}
