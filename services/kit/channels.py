@@ -24,6 +24,7 @@ from services.kit.tls import CertificateFiles, channel_credentials
 _tracer = trace.get_tracer("ukm.kit.client")
 # Leave the server a moment to answer before the caller's own deadline fires.
 _DEADLINE_MARGIN = 0.05
+_MAX_RECONNECT_BACKOFF_MS = 2_000
 
 
 def mesh_channel(
@@ -40,7 +41,10 @@ def mesh_channel(
     `services.kit.contracts.idempotent_methods`).
     """
     options: list[tuple[str, Any]] = [
-        ("grpc.max_receive_message_length", 4 * settings.max_message_bytes)
+        ("grpc.max_receive_message_length", 4 * settings.max_message_bytes),
+        # The mesh listener is local (Envoy, or the pod's sidecar): after it was away, try
+        # again within seconds, not gRPC's default of up to two minutes.
+        ("grpc.max_reconnect_backoff_ms", _MAX_RECONNECT_BACKOFF_MS),
     ]
     if retry_methods:
         options.append(("grpc.service_config", _retry_config(retry_methods)))
