@@ -17,7 +17,7 @@ from typing import Any
 from services.notifications.channels.base import Button, ChannelKind, OutboundMessage
 from services.notifications.delivery_store import Claimed
 from services.notifications.people import Contact
-from services.notifications.plan import buttons_data
+from services.notifications.plan import PHOTO, buttons_data
 from services.notifications.preference_store import Stored
 from services.notifications.preferences import Channel, Delay, Deliver, Suppressed, decide
 from services.notifications.templates import Catalogue, Rendered, normalize_language, render
@@ -56,6 +56,9 @@ class Send:
 
 
 Prepared = Suppress | Hold | Exhausted | Send
+
+# Telegram's limit for a photo's caption.
+CAPTION_MAX = 1024
 
 
 def address_of(channel: ChannelKind, contact: Contact, named: Mapping[str, str]) -> str:
@@ -181,11 +184,14 @@ def outbound(
 ) -> OutboundMessage:
     """The message as `channel` carries it."""
     if channel is ChannelKind.TELEGRAM:
+        photo = delivery.data.get(PHOTO)
         return OutboundMessage(
             address=address,
             text=rendered.html,
             idempotency_key=delivery.dedup_key,
             buttons=inline,
+            # A caption holds less than a message: a long text goes without its photo.
+            photo=photo if isinstance(photo, str) and len(rendered.html) <= CAPTION_MAX else None,
         )
     if channel is ChannelKind.EMAIL:
         return OutboundMessage(

@@ -18,6 +18,8 @@ from services.notifications.dedup import direct_key, notification_key
 from services.notifications.routing_model import Addressee, Route, TemplateData
 
 DIRECT_KIND = "direct"
+# The data field holding a photo to show on Telegram (no template reads it as text).
+PHOTO = "photo"
 # The template a direct text is recorded under (its body is the text itself).
 DIRECT_TEXT = "direct.text"
 
@@ -61,6 +63,8 @@ def from_route(
 ) -> list[NewDelivery]:
     """The deliveries of `route`, given the people each addressee resolved to."""
     data = stored_data({**route.data, **(extra_data or {})})
+    if route.photo:
+        data[PHOTO] = route.photo
     planned: dict[str, NewDelivery] = {}
     for addressee, people in resolved:
         for person in people:

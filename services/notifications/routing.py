@@ -55,7 +55,7 @@ from services.notifications.routing_conditions import (
     is_answer,
     is_claim,
 )
-from services.notifications.routing_data import event_data, request_data
+from services.notifications.routing_data import event_data, photo_for, request_data
 from services.notifications.routing_events import (
     actor,
     address,
@@ -374,5 +374,6 @@ def route(message: Message) -> Route | None:
         staff_only=row.staff_only,
         exclude=frozenset(a for a in (actor(message),) if a),
         address=address(message, request),
+        photo=photo_for(row.kind, request),
         **extras,
     )

@@ -8,14 +8,14 @@ the reader's language; instants travel as business-local wall time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 from ukm.auth.v1 import events_pb2 as auth_events
-from ukm.common.v1 import specialization_pb2
+from ukm.common.v1 import media_pb2, specialization_pb2
 from ukm.requests.v1 import events_pb2 as request_events
 from ukm.requests.v1 import request_pb2, workflow_pb2
 from ukm.users.v1 import events_pb2 as user_events
@@ -123,3 +123,24 @@ _EVENT_DATA: Mapping[type[Message], Callable[[Any], dict[str, Value]]] = {
     auth_events.PasswordResetRequested: _reset_data,
     auth_events.AccountLockedOut: _locked_data,
 }
+
+
+# Which of the request's photos a kind shows: what the work looks like now, or what the
+# resident saw.
+_PHOTO_OF: Mapping[str, Callable[[request_pb2.Request], Sequence[media_pb2.MediaRef]]] = {
+    "request.completed": lambda r: r.completion.media,
+    "request.returned_by_applicant": lambda r: r.return_info.media,
+    "request.assigned": lambda r: r.media,
+    "request.pool_offered": lambda r: r.media,
+}
+
+
+def photo_for(kind: str, request: request_pb2.Request | None) -> str:
+    """The Telegram file id of the first photo kind `kind` shows ("" when none)."""
+    pick = _PHOTO_OF.get(kind)
+    if pick is None or request is None:
+        return ""
+    for ref in pick(request):
+        if ref.kind == media_pb2.MEDIA_KIND_PHOTO and ref.telegram_file_id:
+            return str(ref.telegram_file_id)
+    return ""

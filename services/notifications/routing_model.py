@@ -100,3 +100,5 @@ class Route:
     address: AddressRef | None = None
     # Data fields that must never reach a log (tokens).
     secret_fields: frozenset[str] = frozenset()
+    # A photo to show with the Telegram message (a Telegram file id of the same bot), "" none.
+    photo: str = ""

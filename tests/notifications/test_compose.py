@@ -173,3 +173,14 @@ def test_a_direct_text_is_escaped_for_telegram_and_kept_plain_elsewhere() -> Non
     assert isinstance(send, Send)
     assert send.message.text == "Lift &lt;3&gt; &amp; stairs"
     assert send.rendered.text == "Lift <3> & stairs"
+
+
+def test_a_photo_goes_with_the_telegram_message_when_the_text_fits_a_caption() -> None:
+    with_photo = replace(DELIVERY, data={**DELIVERY.data, "photo": "AgACAgIAAxkBAAIB"})
+    send = decide(with_photo)
+    assert isinstance(send, Send) and send.message.photo == "AgACAgIAAxkBAAIB"
+    long_text = replace(with_photo, template="direct.text", body="Длинный текст. " * 80)
+    send = decide(long_text)
+    assert isinstance(send, Send) and send.message.photo is None
+    on_email = decide(with_photo, replace(PERSON, telegram_chat=""))
+    assert isinstance(on_email, Send) and on_email.message.photo is None

@@ -78,3 +78,11 @@ def test_buttons_need_a_request_number_except_upload() -> None:
         ("upload", "act:upload:"),
     ]
     assert buttons_data(["accept", "bogus"], "not-a-number") == []
+
+
+def test_a_routed_photo_travels_in_the_data() -> None:
+    route = a_route(photo="AgACAgIAAxkBAAIB")
+    [planned] = from_route(
+        route, [(route.addressees[1], ["resident"])], event_id=EVENT, event_type="t"
+    )
+    assert planned.data["photo"] == "AgACAgIAAxkBAAIB"
