@@ -65,7 +65,7 @@ async def menu(chat: Chat, item: MenuKey, expect: str) -> BotApiCall:
     """Press a menu item (the menu may have been edited into something else since; the
     button is what the person remembers)."""
     since = chat.mark()
-    chat.user.press(MenuItem(item=item).pack(), message=chat.api.last_message(chat.id))
+    chat.user.press(MenuItem(item=item).pack(), message=chat.last_message())
     return await chat.expect(expect, since=since)
 
 

@@ -1,6 +1,12 @@
 """Driving the real bot in tests: `bot.app.build` polling the local Bot API server, people
 writing to it (`Chat`), and waiting for what the bot answers — no sleeps, short polling with a
-timeout."""
+timeout.
+
+A chat holds what two senders put there with the same bot token: the bot's replies and the
+notifications service's messages (tests/bot/conftest.py points both at one local Bot API).
+They are told apart by the HTTP client that made the call: aiogram names itself in its
+User-Agent (`from_bot`). `Chat.replies`, `mark`, `expect…` and `last_message` look at the bot's
+side only; `Chat.notices` and `expect_notice` at the rest."""
 
 from __future__ import annotations
 
@@ -20,6 +26,14 @@ from tests.support.telegram_api import BotApiCall, LocalBotApi, TelegramUser
 
 T = TypeVar("T")
 RU = catalogue().translator("ru")
+# aiogram's User-Agent ends with `aiogram/<version>`; the notifications service's client's does
+# not.
+BOT_CLIENT = "aiogram/"
+
+
+def from_bot(call: BotApiCall) -> bool:
+    """Whether the bot made this call (not the notifications service, nor a test)."""
+    return BOT_CLIENT in call.user_agent
 
 
 def stem(t: Translator, key: str) -> str:
@@ -119,11 +133,46 @@ class Chat:
 
     def mark(self) -> int:
         """Where the conversation is now; `expect(since=mark)` looks only at what follows."""
-        return len(self.api.replies_to(self.id))
+        return len(self.replies())
 
     def replies(self, since: int = 0) -> list[BotApiCall]:
         """The bot's messages and edits in this chat after `since`."""
-        return self.api.replies_to(self.id)[since:]
+        return [c for c in self.api.replies_to(self.id) if from_bot(c)][since:]
+
+    def notices(self, since: int = 0) -> list[BotApiCall]:
+        """Messages others sent to this chat with the bot's token (notifications), after the
+        first `since`."""
+        return [c for c in self.api.sent_to(self.id) if not from_bot(c)][since:]
+
+    def last_message(self) -> dict[str, Any]:
+        """The newest message the bot sent to this chat (as it is now, after edits)."""
+        theirs = {
+            call.result.get("message_id")
+            for call in self.notices()
+            if isinstance(call.result, dict)
+        }
+        ids = [n for chat, n in self.api.messages if chat == self.id and n not in theirs]
+        if not ids:
+            raise LookupError(f"the bot sent nothing to {self.id}")
+        return self.api.messages[(self.id, max(ids))]
+
+    async def expect_notice(
+        self, fragment: str, *, since: int = 0, within: float = 15.0
+    ) -> BotApiCall:
+        """Wait for a notification (beyond the first `since`) whose text or caption contains
+        `fragment`."""
+
+        def found() -> BotApiCall | None:
+            for call in self.notices(since):
+                if fragment in _shown_text(call):
+                    return call
+            return None
+
+        try:
+            return await eventually(found, within=within, what=f"a notification {fragment!r}")
+        except AssertionError:
+            seen = [_shown_text(c)[:120] for c in self.notices(since)]
+            raise AssertionError(f"no notification containing {fragment!r}; got {seen}") from None
 
     async def expect(self, fragment: str, *, since: int, within: float = 10.0) -> BotApiCall:
         """Wait for a message or edit after `since` whose text contains `fragment`."""
@@ -188,6 +237,10 @@ class Chat:
         since = self.mark()
         self.user.press(data)
         return await self.expect(expect, since=since)
+
+
+def _shown_text(call: BotApiCall) -> str:
+    return str(call.params.get("text") or call.params.get("caption") or "")
 
 
 def new_chat(api: LocalBotApi, *, language: str = "ru", first_name: str = "Dilnoza") -> Chat:

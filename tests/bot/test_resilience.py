@@ -50,7 +50,7 @@ async def connected(bot: BotUnderTest) -> None:
     channel = bot.app.channels.get()
 
     def ready() -> bool:
-        return channel.get_state(try_to_connect=True) == grpc.ChannelConnectivity.READY
+        return bool(channel.get_state(try_to_connect=True) == grpc.ChannelConnectivity.READY)
 
     await eventually(ready, within=15, what="the mesh channel to reconnect")
 
@@ -150,7 +150,7 @@ async def test_forged_and_stale_buttons_are_refused(
     number = request.request_number
 
     # A stranger forging the owner's buttons: refused, nothing happens.
-    menu = api.last_message(stranger.id)
+    menu = stranger.last_message()
     for action in (InlineAction.ACCEPT, InlineAction.OPEN, InlineAction.RETURN):
         queries = len(api.answers)
         stranger.user.press(encode(action, number), message=menu)
@@ -164,15 +164,15 @@ async def test_forged_and_stale_buttons_are_refused(
 
     # The owner may open the card; accepting a NEW request is "not now".
     since = owner.mark()
-    owner.user.press(encode(InlineAction.OPEN, number), message=api.last_message(owner.id))
+    owner.user.press(encode(InlineAction.OPEN, number), message=owner.last_message())
     card = await owner.expect(f"№{number}", since=since)
     assert LIFT in str(card.params["text"])
     queries = len(api.answers)
-    owner.user.press(encode(InlineAction.ACCEPT, number), message=api.last_message(owner.id))
+    owner.user.press(encode(InlineAction.ACCEPT, number), message=owner.last_message())
     await owner.toast(owner.t("action.not_now"), query_count=queries)
     # The upload button opens the documents flow (tests/bot/flows/test_documents.py).
     since = owner.mark()
-    owner.user.press(encode(InlineAction.UPLOAD), message=api.last_message(owner.id))
+    owner.user.press(encode(InlineAction.UPLOAD), message=owner.last_message())
     await owner.expect_key("documents.type.ask", since=since)
 
 
@@ -234,6 +234,7 @@ async def test_a_reply_telegram_refuses_becomes_an_apology(
     api.fail_next(
         Failure(400, "Bad Request: can't parse entities: Unsupported start tag"),
         methods={"sendMessage"},
+        chat_id=chat.id,
     )
     await chat.say("/help", chat.t("error.unexpected"))
     # Someone who blocked the bot: nothing more is tried, nothing breaks.

@@ -51,6 +51,9 @@ class TimedBotApi(LocalBotApi):
         params: Mapping[str, Any],
         files: Mapping[str, bytes],
         response: web.Response,
+        *,
+        user_agent: str = "",
+        result: Any = None,
     ) -> web.Response:
         if method in SEND_METHODS:
             text = str(params.get("text") or params.get("caption") or "")
@@ -65,7 +68,9 @@ class TimedBotApi(LocalBotApi):
                     response.status,
                 )
             )
-        return super()._record(token, method, params, files, response)
+        return super()._record(
+            token, method, params, files, response, user_agent=user_agent, result=result
+        )
 
     def since(self, mark: int, prefix: str = "") -> list[Arrival]:
         """Arrivals after the first `mark` ones, with a number starting with `prefix`."""

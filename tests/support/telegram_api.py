@@ -10,13 +10,16 @@ body.
 It answers like Telegram: `{"ok": true, "result": ...}` with realistic objects (messages with
 ids counted per chat, the bot's own user, updates), and Telegram's own errors for what Telegram
 refuses (unknown token → 401, missing chat id, empty or too long text, HTML it cannot parse,
-callback data over 64 bytes → 400). Every call is recorded in `server.calls`.
+callback data over 64 bytes → 400). Every call is recorded in `server.calls`, with the
+client's `User-Agent` (who called: aiogram says so in its own) and what was answered.
 
 Knobs for failure paths: `fail_next(failure, times)` for the next calls, `fail_chat(chat,
 failure)` for one chat until `heal_chat`; failures are 429 with retry_after, 403 blocked or
 deactivated, 400 chat not found, a JSON 500, an HTML 502 from a proxy, or a stall (the call
-takes effect but the answer comes late, as when a client times out). `push_update` feeds
-`getUpdates` (long polling honoured) for bot tests; `handlers[method]` overrides a method.
+takes effect but the answer comes late, as when a client times out); `fail_next` may be
+limited to one chat. `push_update` feeds `getUpdates` (long polling honoured) for bot tests;
+`handlers[method]` overrides a method; `reset()` forgets everything, so that one server can
+serve test after test.
 
 For the bot: messages the server sent are kept per chat, so `editMessageText` and
 `editMessageReplyMarkup` work on them (and refuse unknown or unchanged messages as Telegram
@@ -155,6 +158,10 @@ class BotApiCall:
     params: Mapping[str, Any]
     files: Mapping[str, bytes]
     status: int
+    # The client's User-Agent header ("" when it sent none).
+    user_agent: str = ""
+    # The `result` of a successful answer (a Message, a list of them, True…), else None.
+    result: Any = None
 
     @property
     def chat_id(self) -> int | str | None:
@@ -168,6 +175,7 @@ class _Planned:
     failure: Failure
     remaining: int
     methods: Collection[str]
+    chat_id: int | str | None = None
 
 
 @dataclass
@@ -203,10 +211,16 @@ class LocalBotApi:
         return int(self.token.split(":", 1)[0])
 
     def fail_next(
-        self, failure: Failure, times: int = 1, methods: Collection[str] = SEND_METHODS
+        self,
+        failure: Failure,
+        times: int = 1,
+        methods: Collection[str] = SEND_METHODS,
+        *,
+        chat_id: int | str | None = None,
     ) -> None:
-        """Answer the next `times` calls of `methods` with `failure`."""
-        self._planned.append(_Planned(failure, times, frozenset(methods)))
+        """Answer the next `times` calls of `methods` (to `chat_id` only, when given) with
+        `failure`."""
+        self._planned.append(_Planned(failure, times, frozenset(methods), chat_id))
 
     def fail_chat(self, chat_id: int | str, failure: Failure) -> None:
         """Answer every sending call to `chat_id` with `failure` until `heal_chat`."""
@@ -256,20 +270,47 @@ class LocalBotApi:
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         return app
 
+    def reset(self) -> None:
+        """Forget every call, message, update, answer and planned failure (the token, the
+        address and the counters of ids stay: ids are never handed out twice)."""
+        self.calls.clear()
+        self.handlers.clear()
+        self._planned.clear()
+        self._chat_failures.clear()
+        self.messages.clear()
+        self._open_queries.clear()
+        self.answers.clear()
+        self._updates.clear()
+        self._pushed.clear()
+        self._redeliveries.clear()
+        self.confirmed_offset = 0
+
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         token, method = request.match_info["token"], request.match_info["method"]
         params, files = await _read_parameters(request)
+        agent = request.headers.get("User-Agent", "")
         if token != self.token:
-            return self._record(token, method, params, files, _error(401, "Unauthorized"))
+            return self._record(
+                token, method, params, files, _error(401, "Unauthorized"), user_agent=agent
+            )
         failure = self._failure_for(method, params.get("chat_id"))
         if failure is not None and not failure.stall_seconds:
-            return self._record(token, method, params, files, _failure_response(failure))
+            return self._record(
+                token, method, params, files, _failure_response(failure), user_agent=agent
+            )
         try:
             result = await self._dispatch(method, params, files)
         except _BotApiError as refusal:
-            return self._record(token, method, params, files, _error(refusal.status, str(refusal)))
+            return self._record(
+                token,
+                method,
+                params,
+                files,
+                _error(refusal.status, str(refusal)),
+                user_agent=agent,
+            )
         response = web.json_response({"ok": True, "result": result})
-        self._record(token, method, params, files, response)
+        self._record(token, method, params, files, response, user_agent=agent, result=result)
         if failure is not None:
             await asyncio.sleep(failure.stall_seconds)
         return response
@@ -281,8 +322,13 @@ class LocalBotApi:
         params: Mapping[str, Any],
         files: Mapping[str, bytes],
         response: web.Response,
+        *,
+        user_agent: str = "",
+        result: Any = None,
     ) -> web.Response:
-        self.calls.append(BotApiCall(token, method, params, files, response.status))
+        self.calls.append(
+            BotApiCall(token, method, params, files, response.status, user_agent, result)
+        )
         return response
 
     def _failure_for(self, method: str, chat_id: object) -> Failure | None:
@@ -290,6 +336,8 @@ class LocalBotApi:
         if method in SEND_METHODS and chat_failure is not None:
             return chat_failure
         for planned in self._planned:
+            if planned.chat_id is not None and planned.chat_id != chat_id:
+                continue
             if method in planned.methods and planned.remaining > 0:
                 planned.remaining -= 1
                 return planned.failure
@@ -779,9 +827,7 @@ class TelegramUser:
         }
         return self.api.push_update(self.message_update(video=video))
 
-    def document(
-        self, *, file_name: str = "scan.pdf", mime_type: str = "application/pdf"
-    ) -> int:
+    def document(self, *, file_name: str = "scan.pdf", mime_type: str = "application/pdf") -> int:
         """The person sends a file (a `Document`: a scan, a PDF…)."""
         file_id, unique = self._file_ids("document")
         document = {

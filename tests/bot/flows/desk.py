@@ -130,7 +130,7 @@ async def page_to(chat: Chat, kind: ListKind, data: str, heading: str) -> None:
     """Turn the pages of the list on screen until a button with `data` shows (other tests'
     people share the package's database, so the list may be long)."""
     for page in range(1, 50):
-        if data in buttons_of(chat.api.last_message(chat.id)):
+        if data in buttons_of(chat.last_message()):
             return
         await chat.tap(PageTo(list=kind, page=page).pack(), heading)
     raise AssertionError(f"no page of {kind} shows {data}")
@@ -142,6 +142,6 @@ async def connected(bot: BotUnderTest) -> None:
     channel = bot.app.channels.get()
 
     def ready() -> bool:
-        return channel.get_state(try_to_connect=True) == grpc.ChannelConnectivity.READY
+        return bool(channel.get_state(try_to_connect=True) == grpc.ChannelConnectivity.READY)
 
     await eventually(ready, within=15, what="the mesh channel to reconnect")

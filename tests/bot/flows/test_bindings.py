@@ -62,7 +62,7 @@ async def test_approve_one_reject_another(
     t = chat.t
 
     await _to_card(chat, one.id, first_name)
-    card = api.last_message(chat.id)
+    card = chat.last_message()
     text = str(card["text"])
     assert "Bunyodkor 7" in text and phone in text
     assert t("panels.account.pending") in text
@@ -71,7 +71,7 @@ async def test_approve_one_reject_another(
     chat.user.text("ok?")
     await chat.expect(t("panels.input.use_buttons"), since=since)
     await chat.expect(first_name, since=since)  # the card again
-    card = api.last_message(chat.id)
+    card = chat.last_message()
     # A button naming another binding than the open card: refused.
     queries = len(api.answers)
     chat.user.press(_panel(PanelAct.APPROVE, str(uuid.uuid4())), message=card)

@@ -62,7 +62,7 @@ async def test_a_staff_invite_then_role_switching(
     await chat.tap(MenuItem(item=MenuKey.SWITCH_ROLE).pack(), t("role.ask"))
     # A role one does not hold is refused, even from a forged button.
     queries = len(api.answers)
-    chat.user.press(RolePick(role=RoleKey.ADMIN).pack(), message=api.last_message(chat.id))
+    chat.user.press(RolePick(role=RoleKey.ADMIN).pack(), message=chat.last_message())
     await chat.toast(t("error.stale_button"), query_count=queries)
     await chat.tap(
         RolePick(role=RoleKey.APPLICANT).pack(), t("menu.title", role=t("role.applicant"))

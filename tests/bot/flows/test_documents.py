@@ -124,7 +124,7 @@ async def test_a_pending_resident_uploads_what_the_manager_asked_for(
 
     # A type button once the flow is over: out of date, nothing stored.
     queries = len(api.answers)
-    chat.user.press(UploadDocType(type=DocTypeKey.OTHER).pack(), message=api.last_message(chat.id))
+    chat.user.press(UploadDocType(type=DocTypeKey.OTHER).pack(), message=chat.last_message())
     await chat.toast(t("error.stale_button"), query_count=queries)
 
 

@@ -84,7 +84,7 @@ async def test_invite_open_onboard_approve(
     # Managers may not hand out the staff-management roles: not offered, and refused forged.
     assert PickInviteRole(role=RoleKey.MANAGER).pack() not in offered
     queries = len(api.answers)
-    chat.user.press(PickInviteRole(role=RoleKey.ADMIN).pack(), message=api.last_message(chat.id))
+    chat.user.press(PickInviteRole(role=RoleKey.ADMIN).pack(), message=chat.last_message())
     await chat.toast(t("invites.role.not_yours"), query_count=queries)
     await chat.say("a plumber please", t("panels.input.use_buttons"))
 
@@ -105,7 +105,7 @@ async def test_invite_open_onboard_approve(
     chat.user.press(Nav(to=NavTo.BACK).pack())
     await chat.expect_button(t("button.done", count=2), since=since)
     await chat.tap(StepDo(action=StepAction.DONE).pack(), t("invites.validity.ask"))
-    validity = api.last_message(chat.id)
+    validity = chat.last_message()
     ready = await chat.tap(
         PickValidity(validity=ValidityKey.ONE_DAY).pack(), stem(t, "invites.ready")
     )

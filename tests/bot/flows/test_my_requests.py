@@ -64,7 +64,8 @@ async def file_for(office: Office, place: Place, user_id: str, flat: str, text: 
         ),
         metadata=office.md,
     )
-    return answer.request.request_number
+    number: str = answer.request.request_number
+    return number
 
 
 async def confirmed(office: Office, fitter: str, number: str) -> None:
@@ -125,7 +126,7 @@ async def test_lists_paging_a_card_answering_and_cancelling(
     assert cards(second) == [numbers[0]]
     # A page nobody was shown: refused.
     queries = len(api.answers)
-    chat.user.press(PageTo(list=ListKind.MINE, page=7).pack(), message=api.last_message(chat.id))
+    chat.user.press(PageTo(list=ListKind.MINE, page=7).pack(), message=chat.last_message())
     await chat.toast(t("error.stale_button"), query_count=queries)
 
     # The card of the request with a question: answer it from there.
@@ -157,7 +158,7 @@ async def test_lists_paging_a_card_answering_and_cancelling(
     await chat.tap(MenuItem(item=MenuKey.MY_REQUESTS).pack(), stem(t, "my_requests.title.active"))
     newest = numbers[5]
     card = await chat.tap(MineCard(number=newest).pack(), f"№{newest}")
-    stale_card = api.last_message(chat.id)
+    stale_card = chat.last_message()
     cancel = MineDo(act=MineAct.CANCEL, number=newest).pack()
     assert cancel in [b["callback_data"] for b in buttons(card)]
     await chat.tap(cancel, t("my_requests.cancel.ask", number=f"№{newest}"))
@@ -188,10 +189,10 @@ async def test_lists_paging_a_card_answering_and_cancelling(
     stranger = new_chat(api)
     await resident(stranger, place, office, flat="4")
     queries = len(api.answers)
-    stranger.user.press(MineCard(number=numbers[1]).pack(), message=api.last_message(stranger.id))
+    stranger.user.press(MineCard(number=numbers[1]).pack(), message=stranger.last_message())
     await stranger.toast(stranger.t("action.not_available"), query_count=queries)
     queries = len(api.answers)
-    stranger.user.press(cancel, message=api.last_message(stranger.id))
+    stranger.user.press(cancel, message=stranger.last_message())
     await stranger.toast(stranger.t("action.not_available"), query_count=queries)
 
 
@@ -256,7 +257,7 @@ async def test_return_with_photos_and_a_neighbour_accepts(
     assert encode(InlineAction.RETURN, for_neighbour) not in datas
     queries = len(api.answers)
     neighbour.user.press(
-        encode(InlineAction.RETURN, for_neighbour), message=api.last_message(neighbour.id)
+        encode(InlineAction.RETURN, for_neighbour), message=neighbour.last_message()
     )
     await neighbour.toast(en("action.not_now"), query_count=queries)
     await neighbour.tap(

@@ -47,7 +47,7 @@ async def test_a_resident_files_a_request_with_two_photos(
     assert any("Bunyodkor 7" in label for label in labels)
     # An address index that was never shown is refused.
     queries = len(api.answers)
-    chat.user.press(PickAddress(index=9).pack(), message=api.last_message(chat.id))
+    chat.user.press(PickAddress(index=9).pack(), message=chat.last_message())
     await chat.toast(t("error.stale_button"), query_count=queries)
     await chat.tap(PickAddress(index=0).pack(), t("new_request.description.ask"))
 
@@ -60,7 +60,7 @@ async def test_a_resident_files_a_request_with_two_photos(
     await chat.say(LEAK, t("new_request.urgency.ask"))
     # Back: the description typed is shown and kept.
     await chat.tap(Nav(to=NavTo.BACK).pack(), stem(t, "new_request.description.again"))
-    assert LEAK in str(api.last_message(chat.id)["text"])
+    assert LEAK in str(chat.last_message()["text"])
     await chat.say(LEAK, t("new_request.urgency.ask"))
     await chat.tap(PickUrgency(urgency=UrgencyKey.HIGH).pack(), stem(t, "new_request.media.ask"))
 

@@ -59,25 +59,23 @@ async def test_a_resident_onboards_and_is_approved(
     buttons = [b for row in yards.params["reply_markup"]["inline_keyboard"] for b in row]
     assert sum(b["callback_data"].startswith("y:") for b in buttons) == 8
     await chat.tap(PageTo(list=ListKind.YARDS, page=1).pack(), stem(t, "onboarding.yard.ask"))
-    page_two = api.last_message(chat.id)["reply_markup"]["inline_keyboard"]
+    page_two = chat.last_message()["reply_markup"]["inline_keyboard"]
     assert sum(b["callback_data"].startswith("y:") for row in page_two for b in row) == 2
     # A page nobody could have reached is refused politely.
     queries = len(api.answers)
-    chat.user.press(PageTo(list=ListKind.YARDS, page=7).pack(), message=api.last_message(chat.id))
+    chat.user.press(PageTo(list=ListKind.YARDS, page=7).pack(), message=chat.last_message())
     await chat.toast(t("error.stale_button"), query_count=queries)
 
     # Typed text searches.
     await chat.search("Chilonzor", place.yard.name)
     await chat.tap(PickYard(id=UUID(place.yard.id)).pack(), "Chilonzor Park")
     await chat.tap(PickBuilding(id=UUID(place.building.id)).pack(), "Bunyodkor 7")
-    flats = api.last_message(chat.id)["reply_markup"]["inline_keyboard"]
+    flats = chat.last_message()["reply_markup"]["inline_keyboard"]
     assert sum(b["callback_data"].startswith("f:") for row in flats for b in row) == 8
     await chat.search("12", t.raw("onboarding.flat.label", number="12"))
     # A flat that was not shown (forged or stale) is refused before any call.
     queries = len(api.answers)
-    chat.user.press(
-        PickFlat(id=UUID(place.flats["3"].id)).pack(), message=api.last_message(chat.id)
-    )
+    chat.user.press(PickFlat(id=UUID(place.flats["3"].id)).pack(), message=chat.last_message())
     await chat.toast(t("error.stale_button"), query_count=queries)
     await chat.tap(PickFlat(id=UUID(place.flats["12"].id)).pack(), stem(t, "onboarding.bound"))
 

@@ -57,12 +57,12 @@ async def test_search_then_approve_a_resident(
     found = await chat.search(spaced, name)
     assert _open(user.id) in buttons_of(found.params)
     await chat.say(f"nobody-{uuid.uuid4().hex[:8]}", stem(t, "people.list.found"))
-    assert stem(t, "people.list.none").strip() in str(api.last_message(chat.id).get("text"))
+    assert stem(t, "people.list.none").strip() in str(chat.last_message().get("text"))
     await chat.search(name[:10], name)
 
     # A person who was not on the list (forged, or from another page) is refused.
     queries = len(api.answers)
-    chat.user.press(_open(str(uuid.uuid4())), message=api.last_message(chat.id))
+    chat.user.press(_open(str(uuid.uuid4())), message=chat.last_message())
     await chat.toast(t("error.stale_button"), query_count=queries)
 
     card = await chat.tap(_open(user.id), name)
@@ -74,7 +74,7 @@ async def test_search_then_approve_a_resident(
     # Back to the list and into the card again: nothing lost.
     await chat.tap(Nav(to=NavTo.BACK).pack(), stem(t, "people.list.found"))
     await chat.tap(_open(user.id), name)
-    card_message = api.last_message(chat.id)
+    card_message = chat.last_message()
 
     # A decision button naming someone else than the open card: refused, nothing decided.
     queries = len(api.answers)

@@ -27,9 +27,7 @@ def numbers_on(call: BotApiCall) -> list[str]:
 async def open_pool_card(chat: Chat, number: str) -> BotApiCall:
     """The card of a pool request."""
     since = chat.mark()
-    chat.user.press(
-        ExecOpen(list=ExecList.POOL, number=number).pack(), message=chat.api.last_message(chat.id)
-    )
+    chat.user.press(ExecOpen(list=ExecList.POOL, number=number).pack(), message=chat.last_message())
     return await chat.expect(f"№{number}", since=since)
 
 
@@ -71,9 +69,7 @@ async def test_the_pool_pages_and_two_executors_race(
         assert mine <= seen
         # A page never reached (forged, or from a list long gone): the first one.
         since = first.mark()
-        first.user.press(
-            ExecPage(list=ExecList.POOL, page=40).pack(), message=api.last_message(first.id)
-        )
+        first.user.press(ExecPage(list=ExecList.POOL, page=40).pack(), message=first.last_message())
         await first.expect(t("pool.list.title", page=1), since=since)
 
         # One after the other: the first takes it, the second is told it is taken.
@@ -82,12 +78,12 @@ async def test_the_pool_pages_and_two_executors_race(
         await open_pool_card(second, one.request_number)
         await first.tap(take(one), t("take.done", number=f"№{one.request_number}"))
         queries = len(api.answers)
-        second.user.press(take(one), message=api.last_message(second.id))
+        second.user.press(take(one), message=second.last_message())
         await second.toast(t("pool.taken"), query_count=queries)
         assert (await office.request(one.request_number)).executor_id == first_id
         # The winner's second tap: already theirs, nothing claimed twice.
         queries = len(api.answers)
-        first.user.press(take(one), message=api.last_message(first.id))
+        first.user.press(take(one), message=first.last_message())
         await first.toast(
             t("pool.already_yours", number=f"№{one.request_number}"), query_count=queries
         )
@@ -97,8 +93,8 @@ async def test_the_pool_pages_and_two_executors_race(
         await open_pool_card(second, two.request_number)
         marks = {first.id: first.mark(), second.id: second.mark()}
         queries = len(api.answers)
-        first.user.press(take(two), message=api.last_message(first.id))
-        second.user.press(take(two), message=api.last_message(second.id))
+        first.user.press(take(two), message=first.last_message())
+        second.user.press(take(two), message=second.last_message())
         won = t("take.done", number=f"№{two.request_number}")
         lost = t("pool.taken_by_other", number=f"№{two.request_number}")
 

@@ -53,7 +53,8 @@ async def preferences_of(
     answer = await stub.GetPreferences(
         notify_pb.GetPreferencesRequest(user_id=user_id), metadata=office.md
     )
-    return answer.preferences
+    preferences: notify_pb.Preferences = answer.preferences
+    return preferences
 
 
 async def test_name_phone_and_language(
@@ -136,7 +137,7 @@ async def test_apartments_and_quiet_hours(
     # An apartment that is not on the page shown: refused.
     queries = len(api.answers)
     forged = PickFlat(id=UUID(place.flats["10"].id)).pack()
-    chat.user.press(forged, message=api.last_message(chat.id))
+    chat.user.press(forged, message=chat.last_message())
     await chat.toast(en("error.stale_button"), query_count=queries)
     since = chat.mark()
     chat.user.press(PickFlat(id=UUID(place.flats["9"].id)).pack())
@@ -161,7 +162,7 @@ async def test_apartments_and_quiet_hours(
     # A switch pressed outside its step: out of date.
     await chat.tap(Nav(to=NavTo.BACK).pack(), stem(en, "profile.home"))
     queries = len(api.answers)
-    chat.user.press(QuietPick(on=True).pack(), message=api.last_message(chat.id))
+    chat.user.press(QuietPick(on=True).pack(), message=chat.last_message())
     await chat.toast(en("error.stale_button"), query_count=queries)
     assert not (await preferences_of(preferences, office, user_id)).HasField("quiet_hours")
 

@@ -305,7 +305,7 @@ async def test_return_to_work_and_a_retry_whose_answer_was_lost(
     queries = len(api.answers)
     chat.user.press(
         CardDo(verb=Verb.REWORK, number=third, version=version).pack(),
-        message=api.last_message(chat.id),
+        message=chat.last_message(),
     )
     await chat.toast(t("boards.not_now"), query_count=queries)
     assert (await office.request(third)).version == version

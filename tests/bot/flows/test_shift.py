@@ -56,7 +56,7 @@ async def test_a_focused_shift_then_a_hand_over_with_a_note(
     assert heating in labels and ventilation in labels and t("shift.spec.plumber") not in labels
     # A specialisation the executor does not hold, from a forged button: refused.
     queries = len(api.answers)
-    chat.user.press(ShiftFocus(spec=SpecKey.ELEVATOR).pack(), message=api.last_message(chat.id))
+    chat.user.press(ShiftFocus(spec=SpecKey.ELEVATOR).pack(), message=chat.last_message())
     await chat.toast(t("error.stale_button"), query_count=queries)
     # Typing at a button step: the step again.
     await chat.say("отопление", stem(t, "shift.focus.ask"))
@@ -113,7 +113,7 @@ async def test_a_focused_shift_then_a_hand_over_with_a_note(
 
     # The old confirmation pressed again: out of date, nothing ends.
     queries = len(api.answers)
-    chat.user.press(ShiftDo(act=ShiftAct.END).pack(), message=api.last_message(chat.id))
+    chat.user.press(ShiftDo(act=ShiftAct.END).pack(), message=chat.last_message())
     await chat.toast(t("error.stale_button"), query_count=queries)
     await menu(chat, MenuKey.SHIFT_END, t("shift.not_on"))
 

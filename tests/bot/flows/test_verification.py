@@ -163,7 +163,7 @@ async def test_documents_asked_reviewed_and_the_verification_approved(
         )
 
     await _open_case(chat, user.id)
-    card = api.last_message(chat.id)
+    card = chat.last_message()
     assert t("verification.doc.passport") in str(card["text"])
     open_passport = _panel(PanelKind.DOCUMENT, PanelAct.OPEN, passport.id)
     open_bill = _panel(PanelKind.DOCUMENT, PanelAct.OPEN, bill.id)
@@ -219,7 +219,7 @@ async def test_documents_asked_reviewed_and_the_verification_approved(
         _panel(PanelKind.CASE, PanelAct.APPROVE, user.id),
         t("verification.confirm", name=name, bindings=1),
     )
-    confirm = api.last_message(chat.id)
+    confirm = chat.last_message()
     since = chat.mark()
     chat.user.press(StepDo(action=StepAction.CONFIRM).pack())
     await chat.expect(t("verification.approved", name=name, bindings=1), since=since)

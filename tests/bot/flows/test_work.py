@@ -106,14 +106,14 @@ async def test_materials_resume_and_complete_with_photos(
         ]
         # The old card's button pressed again: refused (the card is out of date), not repeated.
         queries = len(api.answers)
-        chat.user.press(do(WorkVerb.PURCHASE, assigned), message=api.last_message(chat.id))
+        chat.user.press(do(WorkVerb.PURCHASE, assigned), message=chat.last_message())
         await chat.toast(t("work.changed"), query_count=queries)
         assert len(await d.steps(number, A.TRANSITION_ACTION_EXECUTOR_PURCHASE)) == 1
 
         # Resume; a double tap of the same button changes nothing.
         await chat.tap(do(WorkVerb.RESUME, waiting), t("work.resume.done", number=f"№{number}"))
         queries = len(api.answers)
-        chat.user.press(do(WorkVerb.RESUME, waiting), message=api.last_message(chat.id))
+        chat.user.press(do(WorkVerb.RESUME, waiting), message=chat.last_message())
         await chat.toast(t("work.changed"), query_count=queries)
         working = await office.request(number)
         assert working.status == request_pb2.REQUEST_STATUS_IN_PROGRESS
@@ -149,7 +149,7 @@ async def test_materials_resume_and_complete_with_photos(
         assert step.actor_id == executor_id
         # The confirmation pressed again: out of date, nothing is completed twice.
         queries = len(api.answers)
-        chat.user.press(StepDo(action=StepAction.CONFIRM).pack(), message=api.last_message(chat.id))
+        chat.user.press(StepDo(action=StepAction.CONFIRM).pack(), message=chat.last_message())
         await chat.toast(t("error.stale_button"), query_count=queries)
         assert len(await d.steps(number, A.TRANSITION_ACTION_EXECUTOR_COMPLETE)) == 1
         # Done work leaves "my work".
@@ -185,16 +185,16 @@ async def test_off_duty_work_is_refused_with_an_offer_and_forged_buttons_do_noth
 
         # Someone else's request, from a forged button: refused, nothing happens.
         queries = len(api.answers)
-        stranger.user.press(do(WorkVerb.COMPLETE, request), message=api.last_message(stranger.id))
+        stranger.user.press(do(WorkVerb.COMPLETE, request), message=stranger.last_message())
         await stranger.toast(stranger.t("action.not_available"), query_count=queries)
         for forged in ("ew:c:x:1", f"ew:z:{number}:1", "eo:w:123"):
             queries = len(api.answers)
-            stranger.user.press(forged, message=api.last_message(stranger.id))
+            stranger.user.press(forged, message=stranger.last_message())
             await stranger.toast(stranger.t("error.stale_button"), query_count=queries)
         # The own request with a version the card never had: the fresh card instead.
         queries = len(api.answers)
         stale = WorkDo(verb=WorkVerb.COMPLETE, number=number, version=request.version + 7)
-        chat.user.press(stale.pack(), message=api.last_message(chat.id))
+        chat.user.press(stale.pack(), message=chat.last_message())
         await chat.toast(t("work.changed"), query_count=queries)
         assert (await office.request(number)).status == request_pb2.REQUEST_STATUS_IN_PROGRESS
 
