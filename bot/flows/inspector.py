@@ -1,8 +1,9 @@
 """An inspector files a building-level request for any active building: yard → building
 (onboarding's pickers), then the resident's filing steps — category → description → urgency →
 photos → summary → confirm — reused from flows/new_request.py (its prompts and handlers, in
-this flow's own states), filed with source INSPECTOR. No residency is needed: the requests
-service lets inspectors name any building (services/requests/access.py).
+this flow's own states), filed with source INSPECTOR and the `manager` acceptance mode (staff
+report it: the manager's confirmation is final, no resident accepts it). No residency is
+needed: the requests service lets inspectors name any building (services/requests/access.py).
 """
 
 from __future__ import annotations
@@ -68,10 +69,14 @@ FLOW.step(Inspecting.confirm)(new_request.ask_confirm)
 _PICKERS = PickerSteps({Inspecting.yard: INSPECT_YARDS, Inspecting.building: BUILDINGS})
 
 
+# What an inspector's draft starts with: who files it and who closes it.
+DRAFT = {"media": [], "source": "inspector", "acceptance": "manager"}
+
+
 async def start(turn: Turn) -> None:
-    """A fresh draft (its source says who files it), then the yard."""
+    """A fresh draft (its source and acceptance mode say who files it), then the yard."""
     await turn.state.clear()
-    await turn.remember(flow_id=uuid.uuid4().hex, draft={"media": [], "source": "inspector"})
+    await turn.remember(flow_id=uuid.uuid4().hex, draft=dict(DRAFT, media=[]))
     await FLOW.enter(turn, Inspecting.yard)
 
 
@@ -94,7 +99,7 @@ async def on_building(query: CallbackQuery, callback_data: PickBuilding, turn: T
     building_id, yard_id = str(data["building_id"]), str(data["yard_id"])
     labels = await turn.services.directory.labels(building_ids=[building_id])
     fallback = f"{data.get('yard_name', '')} · {data.get('building_name', '')}"
-    draft = dict(data.get("draft") or {"media": [], "source": "inspector"})
+    draft = dict(data.get("draft") or dict(DRAFT, media=[]))
     draft["address"] = {
         "label": labels.get(building_id, fallback),
         "yard": yard_id,

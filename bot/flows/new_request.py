@@ -289,6 +289,8 @@ async def file_request(turn: Turn) -> None:
         idempotency_key=idempotency_key(str(data.get("flow_id", "")), draft),
         # An inspector's draft says so (flows/inspector.py); residents file from the bot.
         source=str(draft.get("source", "bot")),
+        # Staff's reports close on the manager's confirmation (DOMAIN.md); residents accept.
+        acceptance_mode=str(draft.get("acceptance", "resident")),
     )
     log.info(
         "request filed", extra={"user_id": turn.person.user_id, "number": filed.request_number}

@@ -20,6 +20,7 @@ URGENCY = EnumKeys(request_pb2.Urgency.DESCRIPTOR)
 STATUS = EnumKeys(request_pb2.RequestStatus.DESCRIPTOR)
 _LEVEL = EnumKeys(request_pb2.AddressLevel.DESCRIPTOR)
 _SOURCE = EnumKeys(request_pb2.Source.DESCRIPTOR)
+_ACCEPTANCE = EnumKeys(request_pb2.AcceptanceMode.DESCRIPTOR)
 _VIEW = EnumKeys(pb.RequestView.DESCRIPTOR)
 _SPECIALIZATION = EnumKeys(specialization_pb2.Specialization.DESCRIPTOR)
 
@@ -64,9 +65,12 @@ class Requests:
         media: Sequence[media_pb2.MediaRef] = (),
         idempotency_key: str = "",
         source: str = "bot",
+        acceptance_mode: str = "resident",
     ) -> request_pb2.Request:
         """File a request from the bot (`source`: `bot`, or `inspector` for an inspector's
-        building request); the same `idempotency_key` never files twice."""
+        building request; `acceptance_mode`: `resident`, or `manager` for what staff report,
+        where the manager's confirmation is final); the same `idempotency_key` never files
+        twice."""
         request = pb.CreateRequestRequest(
             category=CATEGORY.number(category),  # type: ignore[arg-type]
             description=description,
@@ -78,6 +82,7 @@ class Requests:
                 apartment_id=address.apartment_id,
             ),
             source=_SOURCE.number(source),  # type: ignore[arg-type]
+            acceptance_mode=_ACCEPTANCE.number(acceptance_mode),  # type: ignore[arg-type]
             media=list(media),
             idempotency_key=idempotency_key,
         )
