@@ -59,6 +59,10 @@ class AccessLog:
         entries = [json.loads(line) for line in data[:end].splitlines() if line.strip()]
         return [e for e in entries if e.get("listener", self.listener) == self.listener]
 
+    def read(self) -> list[dict[str, str]]:
+        """This listener's complete entries written since the last read (or `expect`)."""
+        return self._read_new()
+
     async def expect(self, path: str, count: int, *, within: float = 10.0) -> None:
         """Wait for `count` new entries for `path` (Envoy flushes its log periodically) and
         check them: all `grpc_status` 0. Raises BenchError otherwise."""

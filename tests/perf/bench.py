@@ -1,7 +1,7 @@
 """`make bench`: the mesh through Envoy, measured against baselines of the same run.
 
     python -m tests.perf.bench [--quick] [--client auto|h2load|python] [--no-install]
-                               [--profile] [--output PATH] [--only notifications]
+                               [--profile] [--output PATH] [--only notifications|bot]
 
 It starts its own stack (see tests/perf/stack.py: every service of the topology as a process
 behind Envoy with `jwt_authn`), signs a manager in for real (password + TOTP through the edge),
@@ -25,7 +25,11 @@ scheduler catching up 10 000 due clocks. Before all of these, the notifications 
 figures (tests/perf/notifications.py), against its process with a local Telegram Bot API: a
 burst under production pacing (Telegram's 30/s per bot, 1/s per chat), then, pacing lifted,
 event → sendMessage latency at 100 events/s against the broker's own, and sustained deliveries
-per second against a plain client's ceiling. Figures are printed with the targets (PASS/MISS)
+per second against a plain client's ceiling. Right after those, the Telegram bot's
+(tests/perf/bot_latency.py): `ukm bot` as its own process, long polling the same local Bot API,
+50 people at once filing requests through it at a person's pace; each step's update → reply
+p50/p99 against /help's and the Bot API's own round trip. Figures are printed with the targets
+(PASS/MISS)
 and written as JSON; nothing about speed is asserted. The exit status is 0 unless something
 is broken (a failed call, a lost event, a component that does not start).
 """
@@ -48,6 +52,7 @@ from mesh.process import ProcessFailed
 from tests.perf.load import BenchError
 from tests.perf.measure import Bench, Config, Say
 from tests.perf.report import table, write_json
+from tests.perf.report_bot import bot_table
 from tests.perf.report_lifecycle import lifecycle_table
 from tests.perf.report_notifications import notifications_table
 from tests.perf.stack import ROOT, BenchStack
@@ -79,6 +84,9 @@ QUICK = Config(
     notify_per_resident=3,
     notify_chats=20,
     notify_per_chat=2,
+    bot_people=4,
+    bot_rounds=1,
+    bot_think=(0.1, 0.3),
     install=False,
     check_fallback=True,
     quick=True,
@@ -93,6 +101,8 @@ async def measure(stack: BenchStack, config: Config, say: Say, artifacts: Path) 
         try:
             if config.only == "notifications":
                 return await bench.run_notifications()
+            if config.only == "bot":
+                return await bench.run_bot()
             return await bench.run()
         finally:
             await bench.close()
@@ -129,8 +139,12 @@ def run(
         say(table(report))
         say("")
         say(lifecycle_table(report))
-    say("")
-    say(notifications_table(report))
+    if config.only in ("", "notifications"):
+        say("")
+        say(notifications_table(report))
+    if config.only in ("", "bot"):
+        say("")
+        say(bot_table(report))
     write_json(report, output)
     say(f"\nfigures written to {output}")
     return report
@@ -149,7 +163,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="sample the service (py-spy)")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where the JSON goes")
     parser.add_argument(
-        "--only", choices=["notifications"], default="", help="one part alone (its figures)"
+        "--only",
+        choices=["notifications", "bot"],
+        default="",
+        help="one part alone (its figures)",
     )
     args = parser.parse_args(argv)
     config = QUICK if args.quick else Config()

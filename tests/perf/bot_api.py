@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -91,7 +91,17 @@ class TimedBotApi(LocalBotApi):
 @asynccontextmanager
 async def serving(port: int, host: str = "127.0.0.1") -> AsyncIterator[TimedBotApi]:
     """Serve the Bot API on `host:port` in this event loop while the block runs."""
-    server = TimedBotApi()
+    async with serving_api(TimedBotApi(), port, host) as server:
+        yield server
+
+
+Api = TypeVar("Api", bound=LocalBotApi)
+
+
+@asynccontextmanager
+async def serving_api(server: Api, port: int, host: str = "127.0.0.1") -> AsyncIterator[Api]:
+    """Serve `server` (a local Bot API) on `host:port` in this event loop while the block
+    runs."""
     runner = web.AppRunner(server.app(), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port, reuse_address=True, backlog=1024)

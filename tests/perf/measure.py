@@ -1,6 +1,6 @@
 """The measurements of `make bench`, against a running stack (tests/perf/stack.py): the mesh's
 figures here, the request lifecycle's in tests/perf/lifecycle.py, the notifications service's in
-tests/perf/notifications.py."""
+tests/perf/notifications.py, the Telegram bot's in tests/perf/bot_latency.py."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from ukm.requests.v1 import requests_service_pb2 as pb
 from services.auth.settings import AuthSettings
 from tests.perf import profile
 from tests.perf.access_log import AccessLog
+from tests.perf.bot_latency import BotFigures, measure_bot
 from tests.perf.cpu import CLIENT, OTHER, CpuSnapshot
 from tests.perf.lag import measure_lag
 from tests.perf.lifecycle import Lifecycle
@@ -96,7 +97,12 @@ class Config:
     notify_per_resident: int = 6
     notify_chats: int = 30
     notify_per_chat: int = 10
-    only: str = ""  # "notifications": that part alone (`--only notifications`)
+    # The bot (tests/perf/bot_latency.py): people writing to it at once, create-request
+    # conversations each, and the think time before each step (seconds, drawn uniformly).
+    bot_people: int = 50
+    bot_rounds: int = 3
+    bot_think: tuple[float, float] = (0.5, 1.5)
+    only: str = ""  # "notifications" or "bot": that part alone (`--only notifications`)
     client: str = "auto"  # auto (h2load, else Python), h2load, python
     install: bool = True  # apt-get install nghttp2-client when h2load is missing
     profile: bool = False
@@ -261,6 +267,7 @@ class Bench:
         # queued behind it.
         notifications = await measure_notifications(self)
         self.published_events += notifications.events_published
+        bot = await self.bot()
         await self.lifecycle.listing()
         targets = self.targets(number)
         counts = {
@@ -310,6 +317,7 @@ class Bench:
         lifecycle = self.lifecycle.results()
         extra.update(lifecycle.as_dict())
         extra.update(notifications.as_dict())
+        extra.update(bot.as_dict())
         extra["token_renewals"] = self.session.renewals
         return build_report(
             meta=self.meta(client_of[BASELINE].name, counts),
@@ -317,7 +325,7 @@ class Bench:
             login=login,
             lag=lag,
             drains=drains,
-            more_figures={**lifecycle.figures(), **notifications.figures()},
+            more_figures={**lifecycle.figures(), **notifications.figures(), **bot.figures()},
             extra=extra,
         )
 
@@ -329,6 +337,31 @@ class Bench:
             {
                 **self.meta("none", {}),
                 "only": "notifications",
+                **found.as_dict(),
+                "targets": targets(found.figures()),
+            }
+        )
+        return report
+
+    async def bot(self) -> BotFigures:
+        """The bot's part; the requests it filed are counted as the bench's own."""
+        figures = await measure_bot(self)
+        self.created += figures.filed_in_all
+        slowest = figures.steps[figures.slowest]
+        self.say(
+            f"    slowest step {figures.slowest!r}: p50 {slowest.p50_ms:.1f} ms  p99 "
+            f"{slowest.p99_ms:.1f} ms; /help p99 {figures.baseline.p99_ms:.1f} ms"
+        )
+        return figures
+
+    async def run_bot(self) -> dict[str, Any]:
+        """The bot's part alone (`--only bot`); returns its report."""
+        await self.session.start()
+        found = await self.bot()
+        report: dict[str, Any] = rounded(
+            {
+                **self.meta("none", {}),
+                "only": "bot",
                 **found.as_dict(),
                 "targets": targets(found.figures()),
             }

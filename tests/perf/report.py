@@ -72,6 +72,12 @@ GOALS = (
     Goal("notifications deliveries/s, our pacing lifted", "notify_per_s", at_least=300.0),
     Goal("Telegram calls in any 1 s, production pacing", "telegram_peak_1s", at_most=30.0),
     Goal("Telegram calls to one chat in any 1 s", "telegram_chat_peak_1s", at_most=1.0),
+    # The Telegram bot (tests/perf/bot_latency.py).
+    Goal(
+        "bot update → reply p99 ms, slowest create-request step (50 people at once)",
+        "bot_p99_ms",
+        at_most=300.0,
+    ),
 )
 
 

@@ -12,7 +12,9 @@ The notifications service is pointed at a local Telegram Bot API that the bench 
 (tests/perf/bot_api.py, on a port chosen here: it listens only while the notifications figures
 run), configured for production (Telegram's limits: 30 messages a second per bot, one a second
 per chat) and otherwise with the worker's defaults (`UKM_NOTIFY_*` unset, only the development
-outbox of `ukm up`); `restart()` starts a service again with other settings.
+outbox of `ukm up`); `restart()` starts a service again with other settings. The Telegram bot
+(`ukm bot`, what its container runs) is started by the part that measures it
+(`start_bot()`), against the same Bot API, and stopped after it (`stop_bot()`).
 
 Beside it, for the identity baseline: the pre-verified requests service (tests/perf/
 preverified.py) behind a second Envoy whose edge has no token checks (tests/perf/open_edge.py),
@@ -41,7 +43,7 @@ from mesh.infra import EmbeddedNats, EmbeddedPostgres, EmbeddedRedis, free_port
 from mesh.pki import ensure_pki
 from mesh.prepare import prepare
 from mesh.process import ManagedProcess
-from mesh.supervisor import http_ok, service_env
+from mesh.supervisor import client_env, http_ok, service_env
 from mesh.topology import TOPOLOGY_FILE, Edge, Topology, load_topology
 from tests.perf.bot_api import BOT_TOKEN
 from tests.perf.open_edge import write_open_edge_config
@@ -57,6 +59,7 @@ PREVERIFIED = "requests-preverified"
 OPEN_ENVOY = "envoy-open"
 ENVOY = "envoy"
 NOTIFICATIONS = "notifications"
+BOT = "bot"
 # Telegram's published limits (also the channel's defaults), set explicitly so that a
 # developer's own UKM_TELEGRAM_* cannot change what "production" means here.
 PRODUCTION_PACING = {
@@ -127,6 +130,7 @@ class BenchStack:
         self.database_url = ""
         # The keys that seal personal data (the bench makes its own recipients).
         self.data_keys = ""
+        self.urls: dict[str, str] = {}
         self._parts: list[tuple[str, _Stoppable]] = []
 
     @property
@@ -181,6 +185,7 @@ class BenchStack:
         self.nats_url = nats.url
         self.database_url = postgres.url
         urls = {"database": postgres.url, "redis": redis.url, "nats": nats.url}
+        self.urls = urls
         say("  · migrations, streams, the bench's people (operator bootstrap)")
         prepare(topology, database_url=postgres.url, nats_url=nats.url)
         envs = {name: self._service_env(name, urls) for name in self.service_names}
@@ -303,6 +308,27 @@ class BenchStack:
         process.start()
         ops = self.ports.services[name][1]
         process.wait_ready(partial(http_ok, f"http://{LOOPBACK}:{ops}/readyz"), timeout)
+
+    def start_bot(self, settings: dict[str, str]) -> ManagedProcess:
+        """`ukm bot` as its own process, with what `ukm up` gives it: long polling the bench's
+        Bot API (the notifications service's, with the same token), the mesh through Envoy's
+        mesh listener with the bot's certificate; none of the caller's `UKM_BOT_*`, then
+        `settings` on top. Returns at once (the caller knows when it polls)."""
+        assert self.topology is not None
+        telegram = {"UKM_TELEGRAM_BOT_TOKEN": BOT_TOKEN, "UKM_TELEGRAM_API_BASE": self.bot_api_url}
+        env = client_env(self.topology, root=self.workdir, urls=self.urls, telegram=telegram)
+        for key in [k for k in env if k.startswith("UKM_BOT_")]:
+            del env[key]
+        env.update(UKM_TOPOLOGY=str(self.workdir / "topology.yaml"), **settings)
+        self._spawn(BOT, [sys.executable, "-m", "ukmctl", "bot"], env)
+        return self.processes[BOT]
+
+    def stop_bot(self) -> None:
+        """SIGTERM the bot (it stops polling and closes its connections), if it runs."""
+        process = self.processes.pop(BOT, None)
+        if process is not None:
+            process.stop()
+            self._parts = [(name, part) for name, part in self._parts if part is not process]
 
     def process_groups(self) -> dict[str, int]:
         """The process group of each running component (its leader's pid), by name."""

@@ -4,8 +4,9 @@ The bench runs as the command `make bench` runs, in a subprocess: its own stack 
 of the topology, Envoy with token checks, and the pre-verified requests service behind an Envoy
 without them), every measurement (the lifecycle's on small counts: a few dozen Transition
 calls, 3 000 generated requests, 1 000 due clocks; the notifications service's on a few hundred
-deliveries: a production-paced burst, a second of events at 100/s, a small flood), the table and
-the JSON, and it must leave no process behind.
+deliveries: a production-paced burst, a second of events at 100/s, a small flood; the bot's
+with a few people filing one request each through `ukm bot`), the table and the JSON, and it
+must leave no process behind (the bot's neither).
 It uses h2load when installed (never installing it here) and the Python client otherwise; the
 quick run also exercises the Python client once either way, so the fallback path is always
 covered. The pieces with logic of their own are checked on their own too.
@@ -28,6 +29,7 @@ from mesh.topology import load_topology
 from services.kit.rbac import AccessPolicy
 from tests.perf.access_log import AccessLog
 from tests.perf.bot_api import NUMBER, Arrival
+from tests.perf.bot_latency import HELP, STEPS
 from tests.perf.load import (
     BenchError,
     H2LoadClient,
@@ -217,6 +219,7 @@ def test_quick_bench_runs_end_to_end(tmp_path: Path) -> None:
     assert "event lag" in result.stdout or "JetStream lag" in result.stdout
     assert "Transition / GetRequest" in result.stdout and "SLA scheduler" in result.stdout
     assert "Notifications" in result.stdout and "Telegram's limits" in result.stdout
+    assert "Telegram bot" in result.stdout and "/help (baseline)" in result.stdout
     report = json.loads(output.read_text())
 
     assert report["client"] in ("h2load", "python")
@@ -257,12 +260,14 @@ def test_quick_bench_runs_end_to_end(tmp_path: Path) -> None:
         "notify_per_s",
         "telegram_peak_1s",
         "telegram_chat_peak_1s",
+        "bot_p99_ms",
     }
     assert all(t["result"] in ("PASS", "MISS") for t in report["targets"])
     assert report["python_client_baseline"]["qps"] > 0
     assert report["token_renewals"] > 0  # the quick run renews before every signed run
     _check_lifecycle(report)
     _check_notifications(report)
+    _check_bot(report)
 
     assert _processes_mentioning(report["workdir"]) == []
     assert not Path(report["workdir"]).exists()
@@ -321,3 +326,23 @@ def _check_notifications(report: dict[str, Any]) -> None:
     assert limits["peak_1s"] >= limits["chat_peak_1s"] >= 1
     assert limits["chat_gaps"] == limits["deliveries"] - limits["chats"]
     assert limits["per_s"] > 0 and limits["chat_gap_min_ms"] > 0
+
+
+def _check_bot(report: dict[str, Any]) -> None:
+    """The bot's section: every step timed for every conversation, nothing refused."""
+    section = report["bot"]
+    conversations = section["people"] * section["rounds"]
+    assert conversations > 0 and section["filed"] == conversations
+    steps = section["steps"]
+    assert set(steps) == set(STEPS)  # the quick run's people take turns sending a photo
+    assert all(steps[name]["count"] == conversations for name in STEPS if name != "photo")
+    assert section["baseline_help"]["count"] == conversations
+    assert section["updates"] == sum(f["count"] for f in steps.values()) + conversations
+    for figures in [*steps.values(), section["baseline_help"], section["bot_api_rtt"]]:
+        assert figures["max_ms"] >= figures["p99_ms"] >= figures["p50_ms"] > 0, figures
+        assert figures["taken_p99_ms"] >= 0
+    assert section["slowest_step"] in STEPS and HELP not in steps
+    assert _number(section["ratio_p99"]) and section["ratio_p99"] > 0
+    assert section["cpu_ms_per_update"]["bot"] > 0
+    mesh = section["mesh_calls"]
+    assert mesh["not_ok"] == {} and mesh["by_method"]["CreateRequest"]["count"] == conversations
