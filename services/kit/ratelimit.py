@@ -93,7 +93,6 @@ class RateLimiter:
         )
         return _decision(reply)
 
-
     async def acquire_many(
         self, keys: Sequence[str], *, limit: int, per_seconds: float
     ) -> list[Decision]:

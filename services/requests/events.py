@@ -90,4 +90,3 @@ def workflow_event(
             request=request, rating=request.rating, executor_id=event.executor_id or ""
         )
     raise TypeError(f"no published form for {type(event).__name__}")
-
