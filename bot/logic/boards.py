@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
+from services.kit.vocabulary import CATEGORY_SPECIALISATION as _CATEGORY_SPECIALISATION
+
 __all__ = [
     "BOARDS",
     "POOLS",
@@ -106,20 +108,6 @@ class Pool(StrEnum):
 
 
 POOLS: tuple[str, ...] = tuple(pool.value for pool in Pool)
-
-_CATEGORY_SPECIALISATION = {
-    "electricity": "electrician",
-    "plumbing": "plumber",
-    "heating": "heating",
-    "ventilation": "ventilation",
-    "elevator": "elevator",
-    "cleaning": "cleaning",
-    "landscaping": "landscaping",
-    "security": "security",
-    "internet": "electrician",
-    "repair": "repair",
-    "other": "repair",
-}
 
 
 def needed_specialisation(category: str, pool: str = "") -> str:

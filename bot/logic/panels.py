@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable, Sequence
 
 from bot.logic.inputs import Checked
+from services.kit.vocabulary import SPECIALISATIONS as SPECIALIZATIONS
+from services.kit.vocabulary import UNIVERSAL
 
 __all__ = [
     "COMMENT_MAX",
@@ -34,19 +36,6 @@ __all__ = [
 REASON_MIN, REASON_MAX = 3, 500
 # The comment sent with a request for documents.
 COMMENT_MAX = 1000
-# Canonical order (DOMAIN.md); `universal` is the wildcard "can do anything".
-SPECIALIZATIONS = (
-    "electrician",
-    "plumber",
-    "heating",
-    "ventilation",
-    "elevator",
-    "cleaning",
-    "security",
-    "landscaping",
-    "repair",
-)
-UNIVERSAL = "universal"
 # Roles only an invite gives (residents sign up by themselves).
 _STAFF_ROLES = ("executor", "inspector", "manager", "admin")
 # Only admins hand out the staff-management roles (users service, roles.py).

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.logic.inputs import Checked
+from services.kit.vocabulary import SPECIALISATIONS, UNIVERSAL
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -21,19 +22,6 @@ __all__ = [
     "toggle",
 ]
 
-# Canonical order (DOMAIN.md); `universal` is the wildcard.
-SPECIALISATIONS = (
-    "electrician",
-    "plumber",
-    "heating",
-    "ventilation",
-    "elevator",
-    "cleaning",
-    "security",
-    "landscaping",
-    "repair",
-)
-UNIVERSAL = "universal"
 # What an executor holds while working on it ("my work"), and what is behind them (archive).
 ACTIVE_STATUSES = ("in_progress", "purchase", "clarification")
 ARCHIVE_STATUSES = ("completed", "confirmed", "returned", "accepted", "cancelled")

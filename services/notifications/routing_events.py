@@ -7,7 +7,6 @@ routing table can speak only of parties.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from google.protobuf.message import Message
@@ -16,6 +15,7 @@ from ukm.requests.v1 import events_pb2 as request_events
 from ukm.requests.v1 import request_pb2
 from ukm.users.v1 import events_pb2 as user_events
 
+from services.kit.vocabulary import CATEGORY_SPECIALISATION as CATEGORY_POOL
 from services.notifications.routing_data import CATEGORY, SPECIALIZATION
 from services.notifications.routing_model import (
     AddressRef,
@@ -25,21 +25,6 @@ from services.notifications.routing_model import (
     RoleRecipient,
     UserRecipient,
 )
-
-# DOMAIN.md "Categories → specialisation".
-CATEGORY_POOL: Mapping[str, str] = {
-    "electricity": "electrician",
-    "plumbing": "plumber",
-    "heating": "heating",
-    "ventilation": "ventilation",
-    "elevator": "elevator",
-    "cleaning": "cleaning",
-    "landscaping": "landscaping",
-    "security": "security",
-    "internet": "electrician",
-    "repair": "repair",
-    "other": "repair",
-}
 
 
 def request_of(message: Message) -> request_pb2.Request | None:

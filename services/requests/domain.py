@@ -12,26 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from services.kit.errors import FailedPrecondition, InvalidArgument
+from services.kit.vocabulary import CATEGORY_SPECIALISATION as CATEGORY_SPECIALISATION
 from services.requests.sla import SlaPolicy
 
 DESCRIPTION_MIN = 10
 DESCRIPTION_MAX = 2000
 MEDIA_MAX = 10
-
-# Which specialisation handles which category (DOMAIN.md).
-CATEGORY_SPECIALISATION: Mapping[str, str] = {
-    "electricity": "electrician",
-    "plumbing": "plumber",
-    "heating": "heating",
-    "ventilation": "ventilation",
-    "elevator": "elevator",
-    "cleaning": "cleaning",
-    "landscaping": "landscaping",
-    "security": "security",
-    "internet": "electrician",
-    "repair": "repair",
-    "other": "repair",
-}
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from services.kit.vocabulary import SPECIALISATIONS as SPECIALISATIONS
+from services.kit.vocabulary import UNIVERSAL as UNIVERSAL
+
 
 class Status(StrEnum):
     """Where a request is in its life (DOMAIN.md "Statuses")."""
@@ -84,20 +87,6 @@ class AssignmentMode(StrEnum):
     INDIVIDUAL = "individual"
     GROUP = "group"
 
-
-# Canonical order (DOMAIN.md). `universal` is the wildcard and never a request's or pool's own.
-SPECIALISATIONS = (
-    "electrician",
-    "plumber",
-    "heating",
-    "ventilation",
-    "elevator",
-    "cleaning",
-    "security",
-    "landscaping",
-    "repair",
-)
-UNIVERSAL = "universal"
 
 # Media references are opaque to the workflow (the proto JSON form of `MediaRef`, as
 # `domain.NewRequest.media` carries them); it only counts them.

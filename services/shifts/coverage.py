@@ -17,20 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from services.kit.errors import FailedPrecondition
+from services.kit.vocabulary import SPECIALISATIONS, UNIVERSAL
 
-# Canonical order (DOMAIN.md); `universal` is the wildcard and always sorts last.
-SPECIALISATIONS = (
-    "electrician",
-    "plumber",
-    "heating",
-    "ventilation",
-    "elevator",
-    "cleaning",
-    "security",
-    "landscaping",
-    "repair",
-)
-UNIVERSAL = "universal"
 _ORDER = {key: index for index, key in enumerate((*SPECIALISATIONS, UNIVERSAL))}
 
 

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from services.kit.errors import FailedPrecondition, InvalidArgument, PermissionDenied
+from services.kit.vocabulary import SPECIALISATIONS as SPECIALISATIONS
+from services.kit.vocabulary import UNIVERSAL as UNIVERSAL
 
 APPLICANT = "applicant"
 EXECUTOR = "executor"
@@ -26,19 +28,6 @@ STAFF_MANAGEMENT = frozenset({MANAGER, ADMIN})
 # Roles that bring others with them (the held role ⊇ the implied ones).
 IMPLIED: dict[str, frozenset[str]] = {ADMIN: frozenset({MANAGER})}
 
-# Canonical order (DOMAIN.md); `universal` is the wildcard ("can do anything").
-SPECIALISATIONS = (
-    "electrician",
-    "plumber",
-    "heating",
-    "ventilation",
-    "elevator",
-    "cleaning",
-    "security",
-    "landscaping",
-    "repair",
-)
-UNIVERSAL = "universal"
 
 PENDING = "pending"
 APPROVED = "approved"
