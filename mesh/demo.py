@@ -141,8 +141,12 @@ class Credentials:
         return totp.code_at(self.totp_secrets[key], datetime.now(UTC))
 
 
-async def ensure_demo_people(database_url: str, data_keys: str, credentials: Credentials) -> None:
-    """Every demo person exists, approved, with their password (and authenticator)."""
+async def ensure_demo_people(
+    database_url: str, data_keys: str, credentials: Credentials, *, link_telegram: bool = False
+) -> None:
+    """Every demo person exists, approved, with their password (and authenticator), and — only
+    with `link_telegram` (the local Telegram of `make up`) — linked to their Telegram id; else
+    unlinked, so that nobody on real Telegram whose id happens to match becomes them."""
     keyring = Keyring.parse(data_keys)
     engine = create_engine(database_url, pool_size=1, application_name="ukm-seed")
     now = datetime.now(UTC)
@@ -158,7 +162,7 @@ async def ensure_demo_people(database_url: str, data_keys: str, credentials: Cre
                 specializations=person.specializations,
                 phone=person.phone,
                 language=person.language,
-                telegram_user_id=person.telegram_id or None,
+                telegram_user_id=person.telegram_id if link_telegram else 0,
                 now=now,
             )
             await ensure_account(

@@ -84,10 +84,19 @@ class Seeded:
     walkthrough: str | None = None
 
 
-async def seed_demo(root: Path, topology: Topology, *, database_url: str, data_keys: str) -> Seeded:
-    """Make the demo data (once); what the banner needs to show it."""
+async def seed_demo(
+    root: Path,
+    topology: Topology,
+    *,
+    database_url: str,
+    data_keys: str,
+    local_telegram: bool = False,
+) -> Seeded:
+    """Make the demo data (once); what the banner needs to show it. With `local_telegram`
+    the demo people are linked to their accounts in the local Telegram (never with a real
+    bot: there those ids are strangers' accounts)."""
     credentials = Credentials.load_or_create(root)
-    await ensure_demo_people(database_url, data_keys, credentials)
+    await ensure_demo_people(database_url, data_keys, credentials, link_telegram=local_telegram)
     edge = f"127.0.0.1:{topology.edge.http_port}"
 
     async def as_(key: str) -> Metadata:

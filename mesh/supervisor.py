@@ -266,6 +266,7 @@ class Supervisor:
                     topology,
                     database_url=self.urls["database"],
                     data_keys=data_keys(self.root),
+                    local_telegram=bool(self.telegram),
                 )
             )
 
@@ -366,6 +367,8 @@ class Supervisor:
             "pid": os.getpid(),
             "urls": self.urls,
             "edge": vars(self.topology.edge),
+            # The bot talks to the local Telegram (no bot token): `ukm seed` links people there.
+            "local_telegram": bool(self.telegram),
             "services": {
                 s.name: {"grpc_port": s.grpc_port, "ops_port": s.ops_port}
                 for s in self.topology.services.values()

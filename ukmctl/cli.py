@@ -128,6 +128,7 @@ def _run(args: argparse.Namespace) -> int:
                 load_topology(),
                 database_url=state["urls"]["database"],
                 data_keys=data_keys(args.root),
+                local_telegram=bool(state.get("local_telegram")),
             )
         )
         print(f"demo requests: {', '.join(seeded.numbers)}")

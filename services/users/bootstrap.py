@@ -58,8 +58,8 @@ async def ensure_person(
         "status": "approved",
         "specializations": list(normalize_specialisations(specializations)),
     }
+    # Their Telegram account: None leaves the link as it is, 0 removes it (ids are positive).
     if telegram_user_id is not None:
-        # Their Telegram account (the demo's, in the local Bot API of `make up`).
-        values["telegram_user_id"] = telegram_user_id
+        values["telegram_user_id"] = telegram_user_id or None
     change = Change(values, audit_action="bootstrap", reason="created by an operator")
     return await store.modify(user_id, lambda _: change, actor=ACTOR, now=now)
