@@ -26,6 +26,7 @@ from services.notifications import models
 from services.notifications.api import NotificationApi
 from services.notifications.channels import Channel, ChannelKind, ChannelSettings
 from services.notifications.channels.registry import configured_channels
+from services.notifications.delivery_queue import DeliveryQueue
 from services.notifications.delivery_store import DeliveryStore
 from services.notifications.events import Intake, consumed_streams, durable_name
 from services.notifications.people import RETRYABLE, MeshPeople, People
@@ -84,7 +85,7 @@ async def build(
     redis = redis_client(settings, name=f"ukm-{SERVICE}")
     metrics = ServerMetrics()
     worker = DeliveryWorker(
-        store=deliveries,
+        queue=DeliveryQueue(engine),
         preferences=preferences,
         templates=templates,
         people=directory,

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from services.notifications.channels.base import Button, ChannelKind, OutboundMessage
-from services.notifications.delivery_store import Claimed
+from services.notifications.delivery_rows import Claimed
 from services.notifications.people import Contact
 from services.notifications.plan import PHOTO, buttons_data
 from services.notifications.preference_store import Stored

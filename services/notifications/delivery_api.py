@@ -16,7 +16,8 @@ from services.kit.errors import FieldViolation, InvalidArgument, NotFound, Permi
 from services.kit.paging import decode_token, encode_token, filters_fingerprint, page_size
 from services.notifications import mapping, plan
 from services.notifications.access import actor_of, is_staff, person_id
-from services.notifications.delivery_store import DeliveryFilter, DeliveryStore
+from services.notifications.delivery_rows import DeliveryFilter
+from services.notifications.delivery_store import DeliveryStore
 from services.notifications.people import ROLE as ROLE_KEYS
 from services.notifications.people import People
 from services.notifications.template_store import TemplateStore

@@ -17,27 +17,17 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from services.kit.ratelimit import RateLimiter
 from services.kit.wakeup import PgWakeup
-from services.notifications import compose
+from services.notifications import compose, outcomes
 from services.notifications.channels.base import Channel, ChannelKind, Outcome, Transient
-from services.notifications.delivery import (
-    Dead,
-    Done,
-    Later,
-    NextChannel,
-    Progress,
-    Retry,
-    State,
-    Step,
-    after_send,
-)
-from services.notifications.delivery_store import Claimed, DeliveryStore, Recorded, Started
+from services.notifications.delivery import FINAL_STATES
+from services.notifications.delivery_queue import DeliveryQueue
+from services.notifications.delivery_rows import Claimed, Recorded, Started
 from services.notifications.people import People
 from services.notifications.preference_store import PreferenceStore
 from services.notifications.settings import DeliverySettings
@@ -87,7 +77,7 @@ class DeliveryWorker:
     def __init__(
         self,
         *,
-        store: DeliveryStore,
+        queue: DeliveryQueue,
         preferences: PreferenceStore,
         templates: TemplateStore,
         people: People,
@@ -99,7 +89,7 @@ class DeliveryWorker:
         rng: random.Random | None = None,
         metrics: WorkerMetrics | None = None,
     ) -> None:
-        self.store = store
+        self.queue = queue
         self.preferences = preferences
         self.templates = templates
         self.people = people
@@ -152,13 +142,13 @@ class DeliveryWorker:
             return False
         limit = min(self.settings.batch_size, free)
         lease = timedelta(seconds=self.settings.lease_seconds)
-        claimed = await self.store.claim(limit=limit, now=self.clock(), lease=lease)
+        claimed = await self.queue.claim(limit=limit, now=self.clock(), lease=lease)
         if not claimed:
             return False
         now = self.clock()
         unsent, sends = await self.plan(claimed, now)
-        await self.store.record(unsent, now=now)
-        await self.store.mark_started(
+        await self.queue.record(unsent, now=now)
+        await self.queue.mark_started(
             [Started(d.id, tuple(c.value for c in s.channels), s.index) for d, s in sends],
             now=now,
         )
@@ -177,7 +167,7 @@ class DeliveryWorker:
             contacts = await self.people.contacts(recipients)
         except Exception as exc:
             log.warning("cannot read recipients' contacts (%r); the batch waits", exc)
-            return [_requeue(d, now + _DIRECTORY_PAUSE) for d in claimed], []
+            return [outcomes.requeued(d, now + _DIRECTORY_PAUSE) for d in claimed], []
         stored = await self.preferences.load(recipients)
         catalogue = await self.templates.catalogue()
         unsent: list[Recorded] = []
@@ -194,13 +184,13 @@ class DeliveryWorker:
                 )
             except Exception as exc:  # a bug must cost one delivery, never the whole round
                 log.exception("cannot prepare a delivery", extra={"delivery": delivery.id})
-                unsent.append(self._broken(delivery, exc, now))
+                unsent.append(self._counted(outcomes.broken(delivery, exc, now)))
                 continue
             if isinstance(prepared, compose.Send):
                 self._report_template(delivery, prepared)
                 sends.append((delivery, prepared))
                 continue
-            unsent.append(self._unsent(delivery, prepared, now))
+            unsent.append(self._counted(outcomes.unsent(delivery, prepared, now)))
         held = await self._rate_limited([d for d, _ in sends], now)
         unsent.extend(held.values())
         return unsent, [(d, s) for d, s in sends if d.id not in held]
@@ -221,7 +211,10 @@ class DeliveryWorker:
         done = self.clock()
         if delivery.attempt_count == 0:
             self.metrics.queued.observe((done - delivery.created_at).total_seconds())
-        self._results.put_nowait(self._judged(delivery, send, outcome, done))
+        judged = outcomes.judged(
+            delivery, send, outcome, policy=self.policy, rng=self.rng, now=done
+        )
+        self._results.put_nowait(self._counted(judged))
 
     def _call_finished(self, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)
@@ -244,7 +237,7 @@ class DeliveryWorker:
                 batch.append(self._results.get_nowait())
             while True:
                 try:
-                    await self.store.record(batch, now=self.clock())
+                    await self.queue.record(batch, now=self.clock())
                     pause = 0.05
                     break
                 except Exception as exc:
@@ -264,7 +257,7 @@ class DeliveryWorker:
             batch.append(self._results.get_nowait())
         if batch:
             try:
-                await self.store.record(batch, now=self.clock())
+                await self.queue.record(batch, now=self.clock())
             except Exception as exc:
                 log.warning("results lost at shutdown (recovery settles them): %r", exc)
 
@@ -286,100 +279,25 @@ class DeliveryWorker:
             log.warning("rate limiter unavailable (%r); sending anyway", exc)
             return {}
         return {
-            d.id: _requeue(d, now + timedelta(seconds=max(decision.retry_after, 0.1)))
+            d.id: outcomes.requeued(d, now + timedelta(seconds=max(decision.retry_after, 0.1)))
             for d, decision in zip(limited, decisions, strict=True)
             if not decision.allowed
         }
 
-    def _unsent(self, delivery: Claimed, prepared: compose.Prepared, now: datetime) -> Recorded:
-        base = _carry(delivery, now)
-        if isinstance(prepared, compose.Hold):
-            return _replace(base, next_attempt_at=prepared.until)
-        assert isinstance(prepared, compose.Suppress | compose.Exhausted)
-        state = State.SUPPRESSED if isinstance(prepared, compose.Suppress) else State.FAILED
-        self.metrics.finished.labels(state.value).inc()
-        return _replace(
-            base,
-            state=state,
-            last_error=prepared.reason,
-            data=compose.without_secrets(delivery.data, delivery.secret_fields),
-        )
-
-    def _broken(self, delivery: Claimed, error: Exception, now: datetime) -> Recorded:
-        """A delivery the service could not write: a dead letter an admin can retry once the
-        cause is fixed."""
-        self.metrics.finished.labels(State.FAILED.value).inc()
-        return _replace(
-            _carry(delivery, now),
-            state=State.FAILED,
-            last_error=f"internal error while writing the message ({type(error).__name__})",
-        )
-
-    def _judged(
-        self, delivery: Claimed, send: compose.Send, outcome: Outcome, now: datetime
-    ) -> Recorded:
-        same_channel = bool(delivery.channels) and send.index == delivery.channel_index
-        progress = Progress(
-            send.channels, send.index, delivery.channel_attempts if same_channel else 0
-        )
-        step = after_send(progress, outcome, policy=self.policy, rng=self.rng, now=now)
-        return self._recorded(delivery, send, progress, step, now)
-
-    def _recorded(
-        self, delivery: Claimed, send: compose.Send, progress: Progress, step: Step, now: datetime
-    ) -> Recorded:
-        channels = tuple(c.value for c in send.channels)
-        base = _replace(
-            _carry(delivery, now),
-            channels=channels,
-            channel_index=progress.channel_index,
-            language=send.language,
-        )
-        if isinstance(step, Later):
-            return _replace(base, next_attempt_at=step.at)
-        attempt = step.attempt
-        self.metrics.attempts.labels(attempt.channel.value, attempt.outcome.value).inc()
-        counted = _replace(
-            base,
-            attempt=attempt,
-            attempt_count=delivery.attempt_count + 1,
-            channel_attempts=progress.channel_attempts + 1,
-            last_error=attempt.error,
-        )
-        secretless = compose.without_secrets(delivery.data, delivery.secret_fields)
-        if isinstance(step, Done):
-            self.metrics.finished.labels(step.state.value).inc()
-            return _replace(
-                counted,
-                state=step.state,
-                provider_message_id=step.provider_message_id,
-                sent_at=now,
-                data=secretless,
-            )
-        if isinstance(step, Retry):
-            return _replace(counted, next_attempt_at=step.at)
-        if isinstance(step, NextChannel):
-            return _replace(
-                counted,
-                channel_index=step.index,
-                channel_attempts=0,
-                unreachable=step.unreachable,
-            )
-        assert isinstance(step, Dead)
-        self.metrics.finished.labels(State.FAILED.value).inc()
-        return _replace(
-            counted,
-            state=State.FAILED,
-            last_error=step.error,
-            unreachable=step.unreachable,
-            data=secretless,
-        )
+    def _counted(self, recorded: Recorded) -> Recorded:
+        """Count what a result says (a provider call, a final state) and pass it on."""
+        if recorded.attempt is not None:
+            attempt = recorded.attempt
+            self.metrics.attempts.labels(attempt.channel.value, attempt.outcome.value).inc()
+        if recorded.state in FINAL_STATES:
+            self.metrics.finished.labels(recorded.state.value).inc()
+        return recorded
 
     async def _recover_forever(self) -> None:
         interval = max(self.settings.lease_seconds / 2, 0.5)
         while True:
             try:
-                requeued, settled = await self.store.recover(now=self.clock())
+                requeued, settled = await self.queue.recover(now=self.clock())
                 if requeued or settled:
                     log.warning(
                         "recovered deliveries of a stopped worker",
@@ -390,25 +308,3 @@ class DeliveryWorker:
             except Exception as exc:
                 log.warning("recovering stale deliveries failed: %r", exc)
             await asyncio.sleep(interval)
-
-
-def _carry(delivery: Claimed, now: datetime) -> Recorded:
-    """The delivery back in the queue as it was (due now), before any change of this round."""
-    return Recorded(
-        id=delivery.id,
-        state=State.QUEUED,
-        next_attempt_at=now,
-        channels=delivery.channels,
-        channel_index=delivery.channel_index,
-        channel_attempts=delivery.channel_attempts,
-        attempt_count=delivery.attempt_count,
-        recipient_id=delivery.recipient_id,
-    )
-
-
-def _requeue(delivery: Claimed, at: datetime) -> Recorded:
-    return _replace(_carry(delivery, at), next_attempt_at=at)
-
-
-def _replace(recorded: Recorded, **changes: object) -> Recorded:
-    return replace(recorded, **changes)  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from services.notifications.compose import (
     Suppress,
     prepare,
 )
-from services.notifications.delivery_store import Claimed
+from services.notifications.delivery_rows import Claimed
 from services.notifications.people import Contact
 from services.notifications.preference_store import Stored
 from services.notifications.preferences import Channel, Preferences, QuietHours
