@@ -42,6 +42,11 @@ class InvalidArgument(UkmError):
         """A single-field violation, the common case."""
         return cls(f"{field}: {description}", [FieldViolation(field, description)])
 
+    @classmethod
+    def of(cls, violations: Sequence[FieldViolation]) -> InvalidArgument:
+        """Several violations at once, the message naming each."""
+        return cls("; ".join(f"{v.field}: {v.description}" for v in violations), violations)
+
 
 class NotFound(UkmError):
     """The named resource does not exist (or the caller may not know it exists)."""

@@ -89,7 +89,9 @@ def reachable(
 
 def reader_language(delivery: Claimed, stored: Stored, contact: Contact) -> str:
     """The language to write in: what the event knows, the person's choice, their profile's."""
-    return normalize_language(delivery.language_hint or stored.language or contact.language)
+    return normalize_language(
+        delivery.language_hint or stored.preferences.language or contact.language
+    )
 
 
 def prepare(

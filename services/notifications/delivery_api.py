@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from ukm.notifications.v1 import notifications_service_pb2 as pb
 
 from services.kit.context import current_caller
-from services.kit.errors import FieldViolation, InvalidArgument, NotFound, PermissionDenied
+from services.kit.errors import NotFound, PermissionDenied
 from services.kit.paging import decode_token, encode_token, filters_fingerprint, page_size
 from services.notifications import mapping, plan
 from services.notifications.access import actor_of, is_staff, person_id
@@ -38,7 +38,14 @@ class DeliveryRpcs:
         self, request: pb.SendNotificationRequest, context: Context
     ) -> pb.SendNotificationResponse:
         """To people or a role, from a template or as a text; idempotent by its key."""
-        await self._check_message(request)
+        plan.check_direct(
+            people=bool(request.user_ids),
+            role=bool(request.role),
+            template=request.template,
+            data=request.data,
+            text=request.text,
+            catalogue=await self.templates.catalogue(),
+        )
         recipients = await self._recipients(request)
         caller = current_caller()
         planned = plan.direct(
@@ -69,35 +76,6 @@ class DeliveryRpcs:
                 mapping.delivery(rows[p.dedup_key].values) for p in planned if p.dedup_key in rows
             ]
         )
-
-    async def _check_message(self, request: pb.SendNotificationRequest) -> None:
-        violations: list[FieldViolation] = []
-        if bool(request.user_ids) == bool(request.role):
-            violations.append(
-                FieldViolation("user_ids", "name the recipients: either user_ids or a role")
-            )
-        if bool(request.template) == bool(request.text):
-            violations.append(FieldViolation("template", "give either a template or a text"))
-        if request.template:
-            catalogue = await self.templates.catalogue()
-            template = catalogue.templates.get(request.template)
-            if template is None:
-                violations.append(FieldViolation("template", f"no template {request.template!r}"))
-            else:
-                unknown = sorted(set(request.data) - template.fields)
-                if unknown:
-                    usable = ", ".join(sorted(template.fields)) or "none"
-                    violations.append(
-                        FieldViolation(
-                            "data", f"unknown fields {unknown}; this template uses {usable}"
-                        )
-                    )
-        elif request.data:
-            violations.append(FieldViolation("data", "data goes with a template, not a text"))
-        if violations:
-            raise InvalidArgument(
-                "; ".join(f"{v.field}: {v.description}" for v in violations), violations
-            )
 
     async def _recipients(self, request: pb.SendNotificationRequest) -> list[str]:
         if request.user_ids:

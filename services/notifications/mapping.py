@@ -89,7 +89,7 @@ def preferences(user_id: str, stored: Stored) -> pb.Preferences:
     message = pb.Preferences(
         user_id=user_id,
         channels=[CHANNEL.number(c.value) for c in chosen.channels],  # type: ignore[misc]
-        language=stored.language,
+        language=chosen.language,
         muted_kinds=sorted(chosen.muted),
         unreachable_channels=[
             CHANNEL.number(c.value)  # type: ignore[misc]

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.kit.callbacks import InlineAction, encode
+from services.kit.errors import FieldViolation, InvalidArgument
 from services.notifications.dedup import direct_key, notification_key
 from services.notifications.routing_model import Addressee, Route, TemplateData
+from services.notifications.templates import Catalogue
 
 DIRECT_KIND = "direct"
 # The data field holding a photo to show on Telegram (no template reads it as text).
@@ -88,6 +90,39 @@ def from_route(
                 secret_fields=tuple(sorted(route.secret_fields)),
             )
     return list(planned.values())
+
+
+def check_direct(
+    *,
+    people: bool,
+    role: bool,
+    template: str,
+    data: Mapping[str, str],
+    text: str,
+    catalogue: Catalogue,
+) -> None:
+    """Refuse a direct send that names its recipients or its message ambiguously, or gives a
+    template data it does not use; InvalidArgument lists every problem."""
+    violations: list[FieldViolation] = []
+    if people == role:
+        violations.append(
+            FieldViolation("user_ids", "name the recipients: either user_ids or a role")
+        )
+    if bool(template) == bool(text):
+        violations.append(FieldViolation("template", "give either a template or a text"))
+    if template:
+        known = catalogue.templates.get(template)
+        if known is None:
+            violations.append(FieldViolation("template", f"no template {template!r}"))
+        elif unknown := sorted(set(data) - known.fields):
+            usable = ", ".join(sorted(known.fields)) or "none"
+            violations.append(
+                FieldViolation("data", f"unknown fields {unknown}; this template uses {usable}")
+            )
+    elif data:
+        violations.append(FieldViolation("data", "data goes with a template, not a text"))
+    if violations:
+        raise InvalidArgument.of(violations)
 
 
 def direct(

@@ -24,10 +24,9 @@ _U = models.unreachable
 
 @dataclass(frozen=True)
 class Stored:
-    """One person's preferences as kept: `language` "" follows the profile."""
+    """One person's preferences as kept, and the channels they cannot be reached on."""
 
     preferences: Preferences
-    language: str = ""
     unreachable: frozenset[Channel] = frozenset()
     updated_at: datetime | None = None
 
@@ -54,9 +53,7 @@ class PreferenceStore:
                 marks.setdefault(user_id, set()).add(Channel(channel))
         for user_id, channels in marks.items():
             current = found[user_id]
-            found[user_id] = Stored(
-                current.preferences, current.language, frozenset(channels), current.updated_at
-            )
+            found[user_id] = Stored(current.preferences, frozenset(channels), current.updated_at)
         return found
 
     async def get(self, user_id: str) -> Stored:
@@ -64,13 +61,13 @@ class PreferenceStore:
         return (await self.load([user_id]))[user_id]
 
     async def save(
-        self, user_id: str, preferences: Preferences, language: str, *, by: str, now: datetime
+        self, user_id: str, preferences: Preferences, *, by: str, now: datetime
     ) -> Stored:
         """Replace the person's preferences."""
         quiet = preferences.quiet_hours
         values = {
             "channels": [c.value for c in preferences.channels],
-            "language": language,
+            "language": preferences.language,
             "quiet_start": quiet.start if quiet else None,
             "quiet_end": quiet.end if quiet else None,
             "muted": sorted(preferences.muted),
@@ -106,4 +103,4 @@ def _stored(row: sa.Row[tuple[object, ...]]) -> Stored:
         quiet_hours=quiet,
         muted=frozenset(m["muted"] or ()),
     )
-    return Stored(preferences, m["language"] or "", frozenset(), m["updated_at"])
+    return Stored(preferences, frozenset(), m["updated_at"])

@@ -68,7 +68,8 @@ class Preferences:
     """What one person chose (the defaults suit someone who chose nothing)."""
 
     channels: tuple[Channel, ...] = DEFAULT_ORDER
-    language: str = "ru"
+    # "" follows the language of the person's profile.
+    language: str = ""
     quiet_hours: QuietHours | None = None
     muted: frozenset[str] = field(default_factory=frozenset)
 
@@ -148,9 +149,9 @@ def parse_preferences(
     muted: Iterable[str] = (),
     known_kinds: Collection[str],
 ) -> Preferences:
-    """Preferences from an edit (the future API's input); InvalidArgument lists every problem.
+    """Preferences from an edit; InvalidArgument lists every problem.
 
-    Quiet hours are `HH:MM` local times, both or neither.
+    Quiet hours are `HH:MM` local times, both or neither; language "" follows the profile.
     """
     violations: list[FieldViolation] = []
     chosen: list[Channel] = []
@@ -162,18 +163,55 @@ def parse_preferences(
             violations.append(FieldViolation("channels", f"{name} is listed twice"))
         else:
             chosen.append(Channel(name))
-    if language not in LANGUAGES:
-        violations.append(FieldViolation("language", f"use one of {', '.join(LANGUAGES)}"))
+    if language and language not in LANGUAGES:
+        violations.append(
+            FieldViolation(
+                "language", f"use one of {', '.join(LANGUAGES)}, or none for the profile's"
+            )
+        )
     quiet = _quiet(quiet_start, quiet_end, violations)
     mutes = frozenset(muted)
     unknown = sorted(mutes - frozenset(known_kinds))
     if unknown:
         violations.append(FieldViolation("muted", f"unknown notification kinds: {unknown}"))
     if violations:
-        raise InvalidArgument(
-            "; ".join(f"{v.field}: {v.description}" for v in violations), violations
-        )
+        raise InvalidArgument.of(violations)
     return Preferences(tuple(chosen), language, quiet, mutes)
+
+
+# What an edit may change (`UpdatePreferences.update_mask`).
+EDITABLE = ("channels", "language", "quiet_hours", "muted_kinds")
+
+
+def edited(
+    current: Preferences,
+    changes: Collection[str],
+    *,
+    channels: Sequence[str],
+    language: str,
+    quiet_start: str,
+    quiet_end: str,
+    muted: Iterable[str],
+    known_kinds: Collection[str],
+) -> Preferences:
+    """`current` with the fields named in `changes` (of EDITABLE) replaced by the values given,
+    checked as a whole; InvalidArgument for unknown field names or bad values."""
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise InvalidArgument.field(
+            "update_mask", f"unknown fields {unknown}; use {', '.join(EDITABLE)}"
+        )
+    quiet = current.quiet_hours
+    kept = (quiet.start.strftime("%H:%M"), quiet.end.strftime("%H:%M")) if quiet else ("", "")
+    start, end = (quiet_start, quiet_end) if "quiet_hours" in changes else kept
+    return parse_preferences(
+        channels=channels if "channels" in changes else [c.value for c in current.channels],
+        language=language if "language" in changes else current.language,
+        quiet_start=start,
+        quiet_end=end,
+        muted=muted if "muted_kinds" in changes else sorted(current.muted),
+        known_kinds=known_kinds,
+    )
 
 
 def _quiet(start: str, end: str, violations: list[FieldViolation]) -> QuietHours | None:

@@ -137,5 +137,4 @@ def _canonical(value: str) -> str | None:
 
 def _raise_if_any(violations: Sequence[FieldViolation]) -> None:
     if violations:
-        summary = "; ".join(f"{v.field}: {v.description}" for v in violations)
-        raise InvalidArgument(f"invalid places: {summary}", violations)
+        raise InvalidArgument.of(violations)

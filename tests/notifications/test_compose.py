@@ -90,7 +90,7 @@ def test_telegram_first_in_the_profile_language_with_the_buttons() -> None:
 
 
 def test_the_chosen_language_wins_over_the_profile_and_the_event_over_both() -> None:
-    stored = Stored(Preferences(), language="en")
+    stored = Stored(Preferences(language="en"))
     assert decide(stored=stored).language == "en"  # type: ignore[attr-defined]
     hinted = replace(DELIVERY, language_hint="ru")
     assert decide(hinted, stored=stored).language == "ru"  # type: ignore[attr-defined]

@@ -20,6 +20,7 @@ from services.notifications.preferences import (
     Suppressed,
     SuppressReason,
     decide,
+    edited,
     parse_preferences,
 )
 
@@ -185,3 +186,43 @@ def test_quiet_hours_are_both_or_neither() -> None:
     with pytest.raises(InvalidArgument) as error:
         parse_preferences(channels=[], language="ru", quiet_start="22:00", known_kinds=KINDS)
     assert error.value.violations[0].field == "quiet_end"
+
+
+def test_an_edit_changes_only_the_fields_it_names() -> None:
+    current = Preferences(
+        (Channel.EMAIL,), "uz", QuietHours(time(22), time(7)), frozenset({"request.commented"})
+    )
+    quiet_off = edited(
+        current,
+        ["quiet_hours"],
+        channels=[],
+        language="",
+        quiet_start="",
+        quiet_end="",
+        muted=[],
+        known_kinds=KINDS,
+    )
+    assert quiet_off == Preferences((Channel.EMAIL,), "uz", None, frozenset({"request.commented"}))
+    to_profile = edited(
+        current,
+        ["language"],
+        channels=[],
+        language="",
+        quiet_start="",
+        quiet_end="",
+        muted=[],
+        known_kinds=KINDS,
+    )
+    assert to_profile.language == "" and to_profile.quiet_hours == current.quiet_hours
+    with pytest.raises(InvalidArgument) as error:
+        edited(
+            current,
+            ["colour"],
+            channels=[],
+            language="",
+            quiet_start="",
+            quiet_end="",
+            muted=[],
+            known_kinds=KINDS,
+        )
+    assert error.value.violations[0].field == "update_mask"
