@@ -15,25 +15,24 @@ import os
 import signal
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from mesh.environment import client_env, data_keys, service_env
 from mesh.envoy import validate_envoy_config, write_envoy_config
 from mesh.envoy.process import EnvoyProcess
 from mesh.infra import EmbeddedNats, EmbeddedPostgres, EmbeddedRedis, port_in_use
 from mesh.pki import ensure_pki
 from mesh.prepare import prepare
 from mesh.process import ManagedProcess, ProcessFailed
+from mesh.running import STATE_FILE, bot_polling, http_ok
 from mesh.seed import Seeded, seed_demo
 from mesh.topology import Topology, load_topology
-from services.kit.crypto import generate_data_key
 
 log = logging.getLogger("ukm.up")
 ROOT = Path(__file__).resolve().parent.parent
 DESCRIPTOR = ROOT / "gen" / "ukm.binpb"
-STATE_FILE = "state.json"
 ROTATION_CHECK_SECONDS = 600.0
 
 
@@ -93,85 +92,6 @@ def check_ports(ports: dict[str, int]) -> None:
             "Is another `make up` running? Stop it (Ctrl-C) or free the ports; the ports "
             "are set in mesh/topology.yaml."
         )
-
-
-def service_env(
-    topology: Topology,
-    name: str,
-    *,
-    root: Path,
-    urls: dict[str, str],
-    telegram: dict[str, str] | None = None,
-) -> dict[str, str]:
-    """The environment of one service process (the same names Kubernetes sets). Other `UKM_*`
-    settings of the caller's environment (OIDC, Telegram…) pass through; `telegram` points the
-    process at the local Bot API when no bot token is configured."""
-    service = topology.service(name)
-    env = client_env(topology, root=root, urls=urls, telegram=telegram)
-    env.update(
-        UKM_GRPC_PORT=str(service.grpc_port),
-        UKM_OPS_PORT=str(service.ops_port),
-    )
-    return env
-
-
-def client_env(
-    topology: Topology,
-    *,
-    root: Path,
-    urls: dict[str, str],
-    telegram: dict[str, str] | None = None,
-) -> dict[str, str]:
-    """What every process of `ukm up` gets: the data stores, the PKI, the mesh, the keys."""
-    env = dict(os.environ)
-    env.update(
-        UKM_DATABASE_URL=urls["database"],
-        UKM_REDIS_URL=urls["redis"],
-        UKM_NATS_URL=urls["nats"],
-        UKM_PKI_DIR=str(root / "pki"),
-        UKM_MESH_ADDRESS=f"127.0.0.1:{topology.edge.mesh_port}",
-        UKM_DATA_KEYS=data_keys(root),
-        UKM_LOG_LEVEL=os.environ.get("UKM_LOG_LEVEL", "INFO"),
-        PYTHONUNBUFFERED="1",
-    )
-    # Notifications for channels without provider credentials land in a file `ukm outbox`
-    # prints, instead of nowhere (never set on Kubernetes).
-    env.setdefault("UKM_NOTIFY_DEV_OUTBOX", str(root / "outbox.jsonl"))
-    env.update(telegram or {})
-    return env
-
-
-def data_keys(root: Path) -> str:
-    """The keys that encrypt personal data: `UKM_DATA_KEYS` when set, else made once and kept in
-    `.ukm/data-keys` (losing the file loses the encrypted data)."""
-    if configured := os.environ.get("UKM_DATA_KEYS"):
-        return configured
-    path = root / "data-keys"
-    if not path.exists() or not path.read_text().strip():
-        root.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600, exist_ok=True)
-        path.write_text(generate_data_key())
-    return path.read_text().strip()
-
-
-def running_state(root: Path) -> dict[str, Any] | None:
-    """What a running `ukm up` under `root` wrote about itself (ports, data-store URLs), or
-    None when nothing runs there (after printing how to start it to stderr)."""
-    path = root / STATE_FILE
-    if not path.exists():
-        print(f"not running (no {path}); start it with `make up`", file=sys.stderr)
-        return None
-    state: dict[str, Any] = json.loads(path.read_text())
-    return state
-
-
-def http_ok(url: str) -> bool:
-    """Whether GET url answers 200."""
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
 
 
 class Supervisor:
@@ -305,7 +225,7 @@ class Supervisor:
         if self.telegram:
             # The local Bot API sees the bot's first long poll: it is serving.
             port = self.topology.telegram_port
-            process.wait_ready(lambda: _polling(f"http://127.0.0.1:{port}/sandbox/health"), 60)
+            process.wait_ready(lambda: bot_polling(f"http://127.0.0.1:{port}/sandbox/health"), 60)
 
     def _start_service(self, name: str) -> None:
         service = self.topology.service(name)
@@ -383,14 +303,6 @@ class Supervisor:
             self.topology, self.root, seconds, self.seeded, local_telegram=bool(self.telegram)
         )
         print(text, flush=True)
-
-
-def _polling(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return bool(json.loads(response.read()).get("bot_polling"))
-    except (OSError, ValueError):
-        return False
 
 
 def _step(what: str) -> None:

@@ -116,8 +116,9 @@ def _run(args: argparse.Namespace) -> int:
 
         return asyncio.run(status(args.root))
     if args.command == "seed":
+        from mesh.environment import data_keys
+        from mesh.running import running_state
         from mesh.seed import seed_demo
-        from mesh.supervisor import data_keys, running_state
 
         state = running_state(args.root)
         if state is None:
@@ -135,7 +136,7 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "token":
         from mesh.demo import Credentials, demo_token
-        from mesh.supervisor import running_state
+        from mesh.running import running_state
 
         if args.password:
             print(Credentials.load(args.root).password)

@@ -10,7 +10,7 @@ from pathlib import Path
 from google.protobuf import json_format, symbol_database
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from mesh.supervisor import running_state
+from mesh.running import running_state
 
 
 async def print_events(root: Path, stream: str, *, follow: bool) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from mesh.supervisor import http_ok, running_state
+from mesh.running import http_ok, running_state
 
 
 async def status(root: Path) -> int:

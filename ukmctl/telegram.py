@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mesh.demo import DEMO_PEOPLE, DemoPerson
-from mesh.supervisor import running_state
+from mesh.running import running_state
 from mesh.topology import load_topology
 
 # Somebody new: not one of the demo people, so the bot meets them for the first time.

@@ -11,10 +11,11 @@ from pydantic_settings import BaseSettings
 
 from bot.settings import BotSettings
 from mesh import kubernetes as k8s
+from mesh.environment import service_env
 from mesh.envoy import cluster_name, render_envoy_config
 from mesh.envoy.jwt import JWKS_CLUSTER
 from mesh.envoy.sidecar import SIDECAR_PORT
-from mesh.supervisor import DESCRIPTOR, required_ports, service_env
+from mesh.supervisor import DESCRIPTOR, required_ports
 from mesh.topology import Topology
 from services.kit.settings import Settings
 from services.notifications.channels.settings import ChannelSettings

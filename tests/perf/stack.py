@@ -37,13 +37,14 @@ from typing import Protocol
 
 import yaml
 
+from mesh.environment import client_env, service_env
 from mesh.envoy import write_envoy_config
 from mesh.envoy.process import EnvoyProcess
 from mesh.infra import EmbeddedNats, EmbeddedPostgres, EmbeddedRedis, free_port
 from mesh.pki import ensure_pki
 from mesh.prepare import prepare
 from mesh.process import ManagedProcess
-from mesh.supervisor import client_env, http_ok, service_env
+from mesh.running import http_ok
 from mesh.topology import TOPOLOGY_FILE, Edge, Topology, load_topology
 from tests.perf.bot_api import BOT_TOKEN
 from tests.perf.open_edge import write_open_edge_config

@@ -15,7 +15,7 @@ from ukm.requests.v1 import requests_service_pb2_grpc as rpc
 
 from mesh.infra import EmbeddedNats, EmbeddedPostgres, free_port
 from mesh.process import ManagedProcess
-from mesh.supervisor import http_ok
+from mesh.running import http_ok
 from mesh.topology import load_topology
 from services.kit.channels import mesh_channel
 from services.kit.db import migrate_async
