@@ -36,13 +36,14 @@ template data in `routing_data`; this module is the table and `route` itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 from google.protobuf.message import Message
 from ukm.auth.v1 import events_pb2 as auth_events
+from ukm.common.v1 import media_pb2
 from ukm.requests.v1 import events_pb2 as request_events
 from ukm.requests.v1 import request_pb2, workflow_pb2
 from ukm.users.v1 import directory_pb2
@@ -55,7 +56,7 @@ from services.notifications.routing_conditions import (
     is_answer,
     is_claim,
 )
-from services.notifications.routing_data import event_data, photo_for, request_data
+from services.notifications.routing_data import event_data, first_photo, request_data
 from services.notifications.routing_events import (
     actor,
     address,
@@ -109,6 +110,9 @@ class Row(Generic[M]):
     # What the event's free text (`text` or `reason`) is called in the templates.
     text_as: str | None = None
     staff_only: bool = False
+    # The photos the message shows on Telegram (the first one): what the work looks like
+    # now, or what the resident saw.
+    photos: Callable[[request_pb2.Request], Sequence[media_pb2.MediaRef]] | None = None
 
     def template(self, party: Party) -> str:
         """The template key of `party`'s message."""
@@ -139,6 +143,7 @@ ROWS: tuple[Row[Any], ...] = (
         ),
         _U.BY_REQUEST,
         when=lambda e: bool(e.executor_id) and not is_claim(e),
+        photos=lambda r: r.media,
     ),
     Row(
         "request.claimed",
@@ -153,6 +158,7 @@ ROWS: tuple[Row[Any], ...] = (
         (Audience(_P.POOL, ("take",)),),
         _U.BY_REQUEST,
         when=lambda e: not e.executor_id and bool(e.specialization),
+        photos=lambda r: r.media,
     ),
     Row(
         "request.unassigned",
@@ -184,6 +190,7 @@ ROWS: tuple[Row[Any], ...] = (
             _A.TRANSITION_ACTION_EXECUTOR_COMPLETE, _A.TRANSITION_ACTION_MANAGER_COMPLETE
         ),
         text_as="report",
+        photos=lambda r: r.completion.media,
     ),
     # A confirmation's notes are staff-only (an internal comment): the applicant never sees them.
     Row(
@@ -220,6 +227,7 @@ ROWS: tuple[Row[Any], ...] = (
         _U.BY_REQUEST,
         when=action_is(_A.TRANSITION_ACTION_APPLICANT_RETURN),
         text_as="reason",
+        photos=lambda r: r.return_info.media,
     ),
     Row(
         "request.cancelled",
@@ -374,6 +382,6 @@ def route(message: Message) -> Route | None:
         staff_only=row.staff_only,
         exclude=frozenset(a for a in (actor(message),) if a),
         address=address(message, request),
-        photo=photo_for(row.kind, request),
+        photo=first_photo(row.photos(request)) if row.photos and request is not None else "",
         **extras,
     )

@@ -125,22 +125,9 @@ _EVENT_DATA: Mapping[type[Message], Callable[[Any], dict[str, Value]]] = {
 }
 
 
-# Which of the request's photos a kind shows: what the work looks like now, or what the
-# resident saw.
-_PHOTO_OF: Mapping[str, Callable[[request_pb2.Request], Sequence[media_pb2.MediaRef]]] = {
-    "request.completed": lambda r: r.completion.media,
-    "request.returned_by_applicant": lambda r: r.return_info.media,
-    "request.assigned": lambda r: r.media,
-    "request.pool_offered": lambda r: r.media,
-}
-
-
-def photo_for(kind: str, request: request_pb2.Request | None) -> str:
-    """The Telegram file id of the first photo kind `kind` shows ("" when none)."""
-    pick = _PHOTO_OF.get(kind)
-    if pick is None or request is None:
-        return ""
-    for ref in pick(request):
+def first_photo(refs: Sequence[media_pb2.MediaRef]) -> str:
+    """The Telegram file id of the first photo among `refs` ("" when there is none)."""
+    for ref in refs:
         if ref.kind == media_pb2.MEDIA_KIND_PHOTO and ref.telegram_file_id:
             return str(ref.telegram_file_id)
     return ""
