@@ -7,7 +7,7 @@
 Layout: `mesh/` (typed façades over the services, sessions, the bot's error tree),
 `middlewares/` (errors, duplicates, rate limit, person), `flows/` (one router per
 conversation), `ui/` (replies, keyboards, menus, cards), `logic/` (pure input rules),
-`locales/` (ru, uz, en), `callbacks.py` (every button's data), `media.py` (MediaStore).
+`locales/` (ru, uz, en), `callbacks/` (every button's data), `media.py` (MediaStore).
 """
 
 from bot.app import BotApp, build

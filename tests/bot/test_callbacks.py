@@ -7,7 +7,12 @@ import uuid
 import pytest
 
 from bot import callbacks as cb
+from bot.logic.boards import Pool
+from bot.mesh.requests import CATEGORY, URGENCY
+from bot.mesh.users import INVITE_VALIDITY
+from bot.person import ROLE
 from services.kit.callbacks import PREFIX as ACTION_PREFIX
+from services.kit.vocabulary import CATEGORY_SPECIALISATION, SPECIALISATIONS
 
 
 def test_every_button_fits_telegrams_64_bytes() -> None:
@@ -64,3 +69,14 @@ def test_uuids_round_trip_in_their_short_form() -> None:
     packed = cb.PickYard(id=yard).pack()
     assert packed == f"y:{yard.hex}"
     assert cb.PickYard.unpack(packed).id == yard
+
+
+def test_the_key_enums_spell_the_contracts_and_the_vocabulary() -> None:
+    # Buttons carry the services' own keys: one the contract does not know would be refused
+    # by the service, one missing could never be chosen.
+    assert [c.value for c in cb.CategoryKey] == list(CATEGORY.by_key)
+    assert set(cb.CategoryKey) == set(CATEGORY_SPECIALISATION)
+    assert [u.value for u in cb.UrgencyKey] == list(URGENCY.by_key)
+    assert {r.value for r in cb.RoleKey} == set(ROLE.by_key)
+    assert [v.value for v in cb.ValidityKey] == list(INVITE_VALIDITY.by_key)
+    assert tuple(p.value for p in Pool) == SPECIALISATIONS
